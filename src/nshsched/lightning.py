@@ -1,0 +1,216 @@
+"""The bridge to Lightning: the only nshsched module that imports ``lightning``.
+
+:func:`training_length` reads how many optimizer steps a ``Trainer`` will take;
+:func:`check_monitor_visible` refuses a plateau schedule that could never see its metric.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .duration import TrainingLength
+
+if TYPE_CHECKING:
+    from lightning.pytorch import Trainer
+
+__all__ = ["check_monitor_visible", "num_training_batches", "training_length"]
+
+_INF = float("inf")
+
+
+def num_training_batches(trainer: Trainer) -> int | float:
+    """The training batches of one epoch on this process, as Lightning will count them.
+
+    ``limit_train_batches`` (an int caps, a float scales and floors), ``overfit_batches`` and
+    the distributed sampler (each process sees ``ceil(len(dataset) / world_size)`` samples)
+    are applied. Lightning computes this (``trainer.num_training_batches``) only when it sets
+    up the train dataloader, which happens *after* ``configure_optimizers``. When it has not
+    been computed yet: a single process lets Lightning set up the data now (as
+    ``trainer.estimated_stepping_batches`` does; the loader is kept, not requested again);
+    several processes count it locally, without any collective call. ``inf`` means no length
+    (an iterable dataset).
+    """
+    fit_loop = trainer.fit_loop
+    if fit_loop._combined_loader is not None:
+        return fit_loop.max_batches
+    if trainer.limit_train_batches == 0:
+        return 0
+    if trainer.world_size == 1:
+        fit_loop.setup_data()
+        if fit_loop._combined_loader is None:  # no training_step: Lightning sets nothing up
+            return 0
+        return fit_loop.max_batches
+    return _count_batches_locally(trainer)
+
+
+def _count_batches_locally(trainer: Trainer) -> int | float:
+    """Lightning's count of training batches on this process, with no barrier or reduce."""
+    from lightning.pytorch.trainer.connectors.data_connector import (
+        _parse_num_batches,
+        _request_dataloader,
+        _resolve_overfit_batches,
+    )
+    from lightning.pytorch.trainer.states import RunningStage
+    from lightning.pytorch.utilities.combined_loader import CombinedLoader
+    from lightning.pytorch.utilities.data import sized_len
+
+    loaders = _request_dataloader(trainer.fit_loop._data_source)
+    combined = (
+        loaders
+        if isinstance(loaders, CombinedLoader)
+        else CombinedLoader(loaders, "max_size_cycle")
+    )
+    if getattr(trainer, "overfit_batches", 0) > 0:
+        _resolve_overfit_batches(combined, mode=RunningStage.TRAINING)
+    stage = RunningStage.TRAINING
+    prepared = [
+        trainer._data_connector._prepare_dataloader(dl, shuffle=True, mode=stage)
+        for dl in combined.flattened
+    ]
+    limits: list[int | float] = []
+    for dl in prepared:
+        length = sized_len(dl)
+        limits.append(
+            _parse_num_batches(
+                stage, _INF if length is None else length, trainer.limit_train_batches
+            )
+        )
+    # How CombinedLoader's modes combine lengths (its __len__ needs an iterator).
+    mode = getattr(combined, "_mode", "max_size_cycle")
+    if mode == "min_size":
+        return min(limits)
+    if mode == "sequential":
+        return sum(limits)
+    return max(limits)
+
+
+def training_length(trainer: Trainer) -> TrainingLength:
+    """The optimizer steps a Lightning ``Trainer`` will take, per epoch and in total.
+
+    Rules (Lightning 2.x):
+
+    - an epoch has ``B`` training batches on each process (see :func:`num_training_batches`:
+      ``limit_train_batches``, the distributed sampler's split);
+    - with ``accumulate_grad_batches = A`` the optimizer steps every ``A`` batches *and* on the
+      last batch of the epoch, so an epoch has ``ceil(B / A)`` optimizer steps (a strategy
+      that accumulates by itself, like DeepSpeed, steps on every batch as far as Lightning's
+      counters go);
+    - the total is ``ceil(B / A) * max_epochs``, capped by ``max_steps`` when it is set; with
+      ``max_epochs=-1`` it is ``max_steps``.
+    - an epoch of unknown length (an iterable dataset) with ``max_steps`` set counts as the
+      whole run (a warning says so: ``interval: epoch`` schedules then never advance).
+
+    Raises:
+        ValueError: when the length is unknown, infinite or zero, saying which ``Trainer``
+            setting to add or change.
+    """
+    from lightning.pytorch.callbacks import GradientAccumulationScheduler
+
+    if any(
+        isinstance(cb, GradientAccumulationScheduler) for cb in getattr(trainer, "callbacks", [])
+    ):
+        raise ValueError(
+            "cannot compute the training length with a GradientAccumulationScheduler callback "
+            "(the optimizer steps per epoch change between epochs); use a constant "
+            "Trainer(accumulate_grad_batches=...) or give the scheduler durations in steps "
+            "and a TrainingLength you build yourself"
+        )
+    max_epochs = trainer.max_epochs
+    max_steps = trainer.max_steps
+    if max_epochs is None:  # not set up yet (Trainer resolves None to 1000 or -1)
+        max_epochs = -1 if max_steps != -1 else 1000
+    if max_epochs == -1 and max_steps == -1:
+        raise ValueError(
+            "the training length is infinite (Trainer(max_epochs=-1) and no max_steps): "
+            "set Trainer(max_steps=N) or a finite Trainer(max_epochs=N)"
+        )
+    if max_epochs == 0 or max_steps == 0:
+        raise ValueError(
+            f"the training length is zero ({max_epochs=}, {max_steps=}): set "
+            "Trainer(max_epochs) or Trainer(max_steps) to a positive number"
+        )
+
+    batches = num_training_batches(trainer)
+    accumulate = (
+        1 if trainer.strategy.handles_gradient_accumulation else trainer.accumulate_grad_batches
+    )
+    if batches == _INF:
+        if max_steps == -1:
+            raise ValueError(
+                "the number of training batches per epoch is unknown (the train dataloader has "
+                "no length, e.g. an IterableDataset): set Trainer(max_steps=N)"
+            )
+        warnings.warn(
+            "the train dataloader has no length, so an epoch is taken to be the whole run "
+            f"({max_steps} steps, from Trainer(max_steps)): schedules with interval 'epoch' "
+            "will not advance; give durations in steps or fractions",
+            UserWarning,
+            stacklevel=2,
+        )
+        return TrainingLength(steps_per_epoch=max_steps, total_steps=max_steps)
+    if batches <= 0:
+        raise ValueError(
+            f"there are no training batches ({batches=}, limit_train_batches="
+            f"{trainer.limit_train_batches!r}): give the train dataloader data or raise "
+            "Trainer(limit_train_batches)"
+        )
+    steps_per_epoch = math.ceil(int(batches) / accumulate)
+    if max_epochs == -1:
+        total = max_steps
+    else:
+        total = steps_per_epoch * max_epochs
+        if max_steps != -1:
+            total = min(total, max_steps)
+    return TrainingLength(steps_per_epoch=steps_per_epoch, total_steps=total)
+
+
+def check_monitor_visible(trainer: Trainer, spec: Mapping[str, Any]) -> None:
+    """Refuse a plateau scheduler dict whose stepping can never see its monitored metric.
+
+    Lightning steps a plateau scheduler with the value of ``monitor`` from the metrics logged
+    so far. A metric logged once per validation run cannot drive a scheduler stepped after
+    every optimizer step (the first steps come before any validation), and an epoch
+    scheduler with ``frequency`` must step on epochs where validation ran.
+
+    The check only applies to metrics that come from validation: names starting with
+    ``val`` (``val_loss``, ``val/acc``, ``valid_loss``...). Training metrics are logged on
+    every step or epoch and are always visible.
+
+    Raises:
+        ValueError: naming the metric and saying which setting to change.
+    """
+    monitor = spec.get("monitor")
+    if not spec.get("reduce_on_plateau") or not monitor:
+        return
+    if not str(monitor).lower().startswith("val"):
+        return
+    interval = spec.get("interval", "epoch")
+    frequency = int(spec.get("frequency", 1))
+    if interval == "step":
+        raise ValueError(
+            f"the plateau scheduler monitors {monitor!r}, a validation metric logged once per "
+            "validation run, but it is stepped with interval 'step' (after every optimizer "
+            "step, before any validation has logged it): use interval: epoch, or monitor a "
+            "metric logged on every training step"
+        )
+    if trainer.limit_val_batches == 0:
+        raise ValueError(
+            f"the plateau scheduler monitors {monitor!r} but validation never runs "
+            f"(Trainer(limit_val_batches={trainer.limit_val_batches!r})): enable validation or "
+            "monitor a training metric"
+        )
+    every = trainer.check_val_every_n_epoch
+    if every is None:
+        # Validation every N training batches (val_check_interval): not tied to epochs, so
+        # which epochs have a fresh metric cannot be told here.
+        return
+    if every > 1 and frequency % every != 0:
+        raise ValueError(
+            f"the plateau scheduler monitors {monitor!r} and steps every {frequency} epoch(s), "
+            f"but validation runs every {every} epochs (Trainer(check_val_every_n_epoch="
+            f"{every})): set the scheduler's frequency to a multiple of {every}, e.g. "
+            f"frequency: {every}, or validate every epoch"
+        )

@@ -1,0 +1,354 @@
+"""Parameter groups, per-group schedules, and the one-line ``configure_optimizers``.
+
+:class:`OptimizationConfig` turns an optimizer config, an optional global scheduler and a
+list of :class:`ParamGroupConfig` into torch param groups, an optimizer and a scheduler:
+``build`` for plain PyTorch loops, ``configure_optimizers`` for Lightning.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import warnings
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+from typing_extensions import Self
+
+from .config import Config
+from .duration import TrainingLength
+from .lr_scheduler.base import (
+    ClosedFormLRSchedulerConfigBase,
+    LRSchedulerConfig,
+    LRSchedulerConfigBase,
+)
+from .optimizer import OptimizerConfig
+
+if TYPE_CHECKING:
+    import torch
+    from torch.optim import Optimizer
+
+__all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "OptimizationConfig", "ParamGroupConfig"]
+
+DEFAULT_GROUP = "default"
+"""The name of the group of parameters that no :class:`ParamGroupConfig` matches."""
+
+NO_DECAY_SUFFIX = "_no_decay"
+"""Suffix of the sibling group holding a group's 1-D parameters when ``no_weight_decay``."""
+
+_SHOWN_NAMES = 8
+
+
+class ParamGroupConfig(Config):
+    """A named torch param group: the parameters whose names match ``params``, with their
+    own learning rate, weight decay and schedule.
+
+    A group's LR is ``lr`` if set, else ``optimizer.lr * lr_scale`` if set, else the
+    optimizer's ``lr``. ``scheduler`` chooses the group's schedule:
+
+    - ``"inherit"`` (the default): the global ``OptimizationConfig.scheduler``;
+    - ``None``: constant at the group's LR;
+    - a scheduler config: this group's own schedule (the global one, if any, is overridden,
+      with a warning).
+
+    Example:
+        >>> from nshsched import ParamGroupConfig
+        >>> g = ParamGroupConfig(name="head", params=["head.*"], lr_scale=10.0)
+        >>> g.model_dump()["scheduler"]
+        'inherit'
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    """The group's name: torch's ``param_group["name"]``, logged by ``LearningRateMonitor`` as
+    ``lr-<Optimizer>/<name>``. ``default`` is reserved for the unmatched parameters."""
+
+    params: Annotated[list[str], Field(min_length=1)]
+    """Glob patterns (``fnmatch``, case-sensitive) over ``module.named_parameters()`` names,
+    e.g. ``["encoder.*", "*.bias"]``. Each must match at least one parameter."""
+
+    lr: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """This group's base learning rate (absolute). Exclusive with ``lr_scale``."""
+
+    lr_scale: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """This group's base learning rate as a multiple of the optimizer's ``lr``."""
+
+    weight_decay: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """This group's weight decay (default: the optimizer's)."""
+
+    scheduler: Literal["inherit"] | LRSchedulerConfig | None = "inherit"
+    """``"inherit"``: the global scheduler; ``None``: constant LR; a config: this group's own."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.lr is not None and self.lr_scale is not None:
+            raise ValueError(
+                f"param group {self.name!r}: set lr or lr_scale, not both "
+                f"(lr={self.lr}, lr_scale={self.lr_scale})"
+            )
+        if self.name == DEFAULT_GROUP:
+            raise ValueError(
+                f"param group name {self.name!r} is reserved for the parameters no group "
+                "matches; choose another name"
+            )
+        return self
+
+
+class OptimizationConfig(Config):
+    """An optimizer, a schedule and parameter groups: everything ``configure_optimizers`` needs.
+
+    Parameters are assigned to groups by glob patterns over ``named_parameters()`` names
+    (only those with ``requires_grad``); the ones no group matches form the group
+    ``default``. With ``no_weight_decay``, the 1-D parameters (biases, normalisation weights)
+    of each group go to a sibling group ``<group>_no_decay`` with ``weight_decay=0`` (as
+    timm and Hugging Face do). Empty groups are not created. Every torch param group carries
+    its ``name``.
+
+    When a group sets its own ``scheduler``, the schedule compiles to one ``per_group``
+    scheduler (``default`` = the global scheduler, ``groups`` = the overrides; a
+    ``_no_decay`` sibling follows its parent group).
+
+    Example:
+        >>> import torch, nshsched as S
+        >>> cfg = S.OptimizationConfig.model_validate({
+        ...     "optimizer": {"name": "adamw", "lr": 1e-3, "weight_decay": 0.01},
+        ...     "param_groups": [{"name": "head", "params": ["1.*"], "lr_scale": 10}],
+        ...     "no_weight_decay": True})
+        >>> opt, sched = cfg.build(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)),
+        ...                        S.TrainingLength(steps_per_epoch=1, total_steps=1))
+        >>> [(g["name"], g["lr"], g["weight_decay"]) for g in opt.param_groups]
+        [('head', 0.01, 0.01), ('head_no_decay', 0.01, 0.0), ('default', 0.001, 0.01), ('default_no_decay', 0.001, 0.0)]
+    """
+
+    optimizer: OptimizerConfig
+    """The optimizer; its ``lr`` is the base of every group's LR."""
+
+    scheduler: LRSchedulerConfig | None = None
+    """The global schedule (``None``: constant LR, unless groups set their own)."""
+
+    param_groups: list[ParamGroupConfig] = Field(default_factory=list)
+    """Named parameter groups; unmatched parameters form the group ``default``."""
+
+    no_weight_decay: bool = False
+    """Put 1-D parameters (biases, norm weights) of each group in ``<group>_no_decay`` with
+    weight decay 0."""
+
+    _warned: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        names = [g.name for g in self.param_groups]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise ValueError(f"param group name {name!r} is used by more than one group")
+            seen.add(name)
+        if self.no_weight_decay:
+            generated = {n + NO_DECAY_SUFFIX for n in [*names, DEFAULT_GROUP]}
+            clash = sorted(generated & seen)
+            if clash:
+                raise ValueError(
+                    f"param group name(s) {clash} clash with the `<group>{NO_DECAY_SUFFIX}` groups "
+                    "that no_weight_decay=True creates; rename them"
+                )
+        decays = self.no_weight_decay or any(g.weight_decay is not None for g in self.param_groups)
+        if decays and "weight_decay" not in type(self.optimizer).model_fields:
+            raise ValueError(
+                f"optimizer {self.optimizer.name!r} has no weight_decay, but "  # type: ignore[attr-defined]
+                f"no_weight_decay={self.no_weight_decay} or a group sets weight_decay"
+            )
+        return self
+
+    # ------------------------------------------------------------------ param groups
+
+    def torch_param_groups(self, module: torch.nn.Module) -> list[dict[str, Any]]:
+        """The torch param-group dicts for ``module`` (``name``, ``params``, and ``lr`` /
+        ``weight_decay`` where they differ from the optimizer's).
+
+        Raises:
+            ValueError: a group matches no parameter, or a parameter matches two groups.
+        """
+        named = list(module.named_parameters())
+        all_names = [n for n, _ in named]
+        for group in self.param_groups:
+            for pattern in group.params:
+                if not any(fnmatch.fnmatchcase(n, pattern) for n in all_names):
+                    shown = ", ".join(all_names[:_SHOWN_NAMES])
+                    more = (
+                        f", ... ({len(all_names)} in all)" if len(all_names) > _SHOWN_NAMES else ""
+                    )
+                    raise ValueError(
+                        f"param group {group.name!r}: pattern {pattern!r} matches no parameter "
+                        f"of {type(module).__name__} (parameters: {shown}{more})"
+                    )
+        members: dict[str, list[torch.nn.Parameter]] = {g.name: [] for g in self.param_groups}
+        members[DEFAULT_GROUP] = []
+        no_decay: dict[str, list[torch.nn.Parameter]] = {name: [] for name in members}
+        for pname, param in named:
+            owners = [
+                g.name
+                for g in self.param_groups
+                if any(fnmatch.fnmatchcase(pname, p) for p in g.params)
+            ]
+            if len(owners) > 1:
+                raise ValueError(
+                    f"parameter {pname!r} is matched by param groups {owners[0]!r} and "
+                    f"{owners[1]!r}; make their patterns disjoint"
+                )
+            if not param.requires_grad:
+                continue
+            owner = owners[0] if owners else DEFAULT_GROUP
+            target = no_decay if self.no_weight_decay and param.ndim <= 1 else members
+            target[owner].append(param)
+
+        base_lr = getattr(self.optimizer, "lr", None)
+        by_name = {g.name: g for g in self.param_groups}
+        out: list[dict[str, Any]] = []
+        for name in members:
+            spec: dict[str, Any] = {}
+            pg = by_name.get(name)
+            if pg is not None:
+                if pg.lr is not None:
+                    spec["lr"] = pg.lr
+                elif pg.lr_scale is not None:
+                    if not isinstance(base_lr, (int, float)):
+                        raise ValueError(
+                            f"param group {name!r} sets lr_scale={pg.lr_scale} but the "
+                            f"optimizer has no numeric lr ({base_lr!r})"
+                        )
+                    spec["lr"] = base_lr * pg.lr_scale
+                if pg.weight_decay is not None:
+                    spec["weight_decay"] = pg.weight_decay
+            if members[name]:
+                out.append({"name": name, "params": members[name], **spec})
+            if no_decay[name]:
+                out.append(
+                    {"name": name + NO_DECAY_SUFFIX, "params": no_decay[name], **spec}
+                    | {"weight_decay": 0.0}
+                )
+        if not out:
+            raise ValueError(f"{type(module).__name__} has no parameter with requires_grad=True")
+        return out
+
+    # ------------------------------------------------------------------ schedules
+
+    def group_scheduler(self, group_names: list[str]) -> LRSchedulerConfigBase | None:
+        """The scheduler config driving param groups ``group_names`` (the torch groups' names).
+
+        Without group overrides it is the global scheduler. With overrides it is a
+        ``per_group`` config: ``default`` = the global scheduler, and each overriding group
+        (and its ``_no_decay`` sibling) with its own schedule (``None``: constant).
+        Setting both a global scheduler and overrides warns once; the overrides win.
+        """
+        overrides: dict[str, LRSchedulerConfigBase | None] = {}
+        for group in self.param_groups:
+            if isinstance(group.scheduler, str):  # "inherit"
+                continue
+            for name in (group.name, group.name + NO_DECAY_SUFFIX):
+                if name in group_names:
+                    overrides[name] = group.scheduler
+        if not overrides:
+            return self.scheduler
+        if self.scheduler is not None and not self._warned:
+            self._warned = True
+            names = [g.name for g in self.param_groups if not isinstance(g.scheduler, str)]
+            warnings.warn(
+                f"param group(s) {names} set their own scheduler and a global scheduler "
+                f"({type(self.scheduler).__name__}) is set too: those groups use their own",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.scheduler is None and all(v is None for v in overrides.values()):
+            return None  # every group constant: nothing to schedule
+        from .lr_scheduler.composition import PerGroupSchedulerConfig
+
+        return PerGroupSchedulerConfig(default=self.scheduler, groups=overrides)
+
+    def base_lrs(self, module: torch.nn.Module) -> dict[str, float]:
+        """Each param group's base LR by name (as :func:`nshsched.preview` takes them)."""
+        optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
+        return {g["name"]: float(g["lr"]) for g in optimizer.param_groups}
+
+    # ------------------------------------------------------------------ building
+
+    def _create(
+        self, module: torch.nn.Module, length_source: Any, *, per_step: bool = False
+    ) -> tuple[Optimizer, list[dict[str, Any]]]:
+        optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
+        config = self.group_scheduler([g["name"] for g in optimizer.param_groups])
+        if config is None:
+            return optimizer, []
+        if (
+            per_step
+            and isinstance(config, ClosedFormLRSchedulerConfigBase)
+            and config.resolved_metadata()["interval"] == "epoch"
+        ):
+            # The same closed form read at every optimizer step: plain loops then step every
+            # scheduler the same way, whatever its interval.
+            from .lr_scheduler.composition import PerGroupSchedulerConfig
+
+            config = PerGroupSchedulerConfig(default=config)
+        from .lr_scheduler.lightning_dict import resolve_length
+
+        length = resolve_length(length_source)
+        return optimizer, list(config.create_schedulers(optimizer, length))
+
+    def build(
+        self, module: torch.nn.Module, length: TrainingLength
+    ) -> tuple[Optimizer, Any | None]:
+        """The optimizer and scheduler for a plain PyTorch loop.
+
+        Closed-form schedules (every built-in one but plateau, and ``per_group`` of them)
+        come back as one scheduler to step after every ``optimizer.step()``, whatever their
+        ``interval``: an ``interval: epoch`` schedule is read at each optimizer step and
+        changes at the epoch boundaries of ``length``. A plateau schedule wants
+        ``scheduler.step(metric)`` after each validation (every ``frequency`` epochs); a
+        custom scheduler with ``interval: epoch`` wants ``scheduler.step()`` after each epoch
+        (its ``frequency`` is applied inside the returned scheduler).
+
+        Raises:
+            ValueError: the schedule needs more than one torch scheduler (a ``per_group``
+                config with a plateau group): use :meth:`configure_optimizers` with Lightning.
+        """
+        from .lr_scheduler._runtime import EveryNScheduler
+
+        optimizer, specs = self._create(module, length, per_step=True)
+        if not specs:
+            return optimizer, None
+        if len(specs) > 1:
+            raise ValueError(
+                f"this schedule needs {len(specs)} torch schedulers (a plateau group among "
+                "per-group schedules): build() returns one; use configure_optimizers() with "
+                "Lightning, or step the scheduler dicts of the per_group config yourself"
+            )
+        spec = specs[0]
+        scheduler = spec["scheduler"]
+        plateau = spec.get("reduce_on_plateau", False)
+        if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1 and not plateau:
+            scheduler = EveryNScheduler(scheduler, spec["frequency"])
+        return optimizer, scheduler
+
+    def configure_optimizers(self, lightning_module: Any) -> Any:
+        """What ``LightningModule.configure_optimizers`` returns.
+
+        Returns:
+            ``{"optimizer": opt}`` without a schedule; ``{"optimizer": opt, "lr_scheduler":
+            {...}}`` (Lightning's scheduler dict) with one; and Lightning's list form
+            ``([opt], [dict1, dict2, ...])`` when the schedule needs several torch schedulers
+            (a ``per_group`` schedule with a plateau group next to closed-form groups).
+
+        Raises:
+            ValueError: a plateau scheduler that cannot see its monitored metric with this
+                trainer's settings (see :func:`nshsched.lightning.check_monitor_visible`),
+                or any error of :meth:`torch_param_groups` and ``TrainingLength.from_trainer``.
+        """
+        from .lightning import check_monitor_visible
+
+        optimizer, specs = self._create(lightning_module, lightning_module)
+        trainer = getattr(lightning_module, "trainer", None)
+        for spec in specs:
+            if trainer is not None:
+                check_monitor_visible(trainer, spec)
+        if not specs:
+            return {"optimizer": optimizer}
+        if len(specs) == 1:
+            return {"optimizer": optimizer, "lr_scheduler": specs[0]}
+        return [optimizer], specs
