@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -68,6 +68,7 @@ class Registry(Generic[TBase]):
         self.discriminator = discriminator
         self._classes: dict[str, type[TBase]] = {}
         self._keys: dict[str, str] = {}  # normalized tag or alias -> canonical tag
+        self._adapter: TypeAdapter[Any] | None = None  # built on first construct()
         # One set per JSON-schema generator: the classes whose schema is being written,
         # so that a recursive registry (sequential -> phase -> any scheduler) emits a $ref.
         self._json_seen: weakref.WeakKeyDictionary[Any, set[type[BaseModel]]] = (
@@ -89,10 +90,15 @@ class Registry(Generic[TBase]):
             RegistrationError: ``cls`` does not derive from the base class, its discriminator
                 is not a one-value ``Literal``, or its tag or an alias is taken.
         """
-        if not (isinstance(cls, type) and issubclass(cls, self.base_cls)):  # noqa: SIM108
+        if not (isinstance(cls, type) and issubclass(cls, self.base_cls)):
             raise RegistrationError(
                 f"{cls!r} cannot be registered: it does not derive from {self.base_cls.__name__}"
             )
+        field = cls.model_fields.get(self.discriminator)
+        if field is not None and isinstance(field.annotation, str | typing.ForwardRef):
+            # ``from __future__ import annotations`` where the class's module lacks
+            # ``Literal`` (a doctest, a notebook): resolve it in the decorating frame.
+            cls.model_rebuild(_parent_namespace_depth=3, raise_errors=False)
         tag = self._tag_of(cls)
         aliases: tuple[str, ...] = tuple(getattr(cls, "aliases", ()) or ())
         keys = {_normalize(tag)} | {_normalize(a) for a in aliases}
@@ -165,8 +171,13 @@ class Registry(Generic[TBase]):
         """Validate ``data`` (a mapping with the discriminator) into its registered class.
 
         An instance of a registered class is returned unchanged.
+
+        Raises:
+            pydantic.ValidationError: Unknown tag, or invalid fields (with their locations).
         """
-        return typing.cast(TBase, self._validate(data, None))
+        if self._adapter is None:
+            self._adapter = TypeAdapter(typing.Annotated[self.base_cls, self])  # type: ignore[arg-type]
+        return typing.cast(TBase, self._adapter.validate_python(data))
 
     def _unknown_message(self, tag: object) -> str:
         what = self.base_cls.__name__
@@ -195,9 +206,9 @@ class Registry(Generic[TBase]):
         if not isinstance(value, Mapping):
             raise PydanticCustomError(
                 "registry_type",
-                "expected a mapping with a {disc!r} key naming a {base}, got {kind}",
+                "expected a mapping with a {disc} key naming a {base}, got {kind}",
                 {
-                    "disc": self.discriminator,
+                    "disc": repr(self.discriminator),
                     "base": self.base_cls.__name__,
                     "kind": type(value).__name__,
                 },
@@ -205,9 +216,9 @@ class Registry(Generic[TBase]):
         if self.discriminator not in value:
             raise PydanticCustomError(
                 "missing_tag",
-                "missing {disc!r}: which {base}? registered: {tags}",
+                "missing {disc}: which {base}? registered: {tags}",
                 {
-                    "disc": self.discriminator,
+                    "disc": repr(self.discriminator),
                     "base": self.base_cls.__name__,
                     "tags": ", ".join(self.tags()),
                 },

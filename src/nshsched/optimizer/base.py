@@ -1,0 +1,152 @@
+"""The optimizer config base class, its registry, and the bridge to ``torch.optim``."""
+
+from __future__ import annotations
+
+import inspect
+from abc import abstractmethod
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
+
+from pydantic import Field, model_validator
+from typing_extensions import Self, override
+
+from ..config import Config
+from ..registry import Registry
+
+if TYPE_CHECKING:
+    from torch.optim import Optimizer
+
+__all__ = [
+    "Beta",
+    "LearningRate",
+    "NonNegative",
+    "OptimizerConfig",
+    "OptimizerConfigBase",
+    "TorchOptimizerConfigBase",
+    "optimizer_registry",
+]
+
+Params: TypeAlias = Iterable[Any]
+"""What torch optimizers accept: tensors, param-group dicts, or ``(name, tensor)`` pairs."""
+
+LearningRate: TypeAlias = Annotated[float, Field(ge=0.0)]
+"""A learning rate: a float ``>= 0`` (torch also accepts a 1-element Tensor; configs do not)."""
+
+NonNegative: TypeAlias = Annotated[float, Field(ge=0.0)]
+"""A float ``>= 0`` (epsilons, weight decays, momenta)."""
+
+Beta: TypeAlias = Annotated[float, Field(ge=0.0, lt=1.0)]
+"""An exponential-average coefficient in ``[0, 1)``."""
+
+
+class OptimizerConfigBase(Config):
+    """Base class of every optimizer config.
+
+    A subclass declares ``name: Literal["tag"] = "tag"``, its fields and
+    :meth:`create_optimizer`, and is registered with ``@optimizer_registry.register``.
+    Configs of ``torch.optim`` classes derive from :class:`TorchOptimizerConfigBase`, which
+    implements :meth:`create_optimizer` from the fields.
+    """
+
+    @abstractmethod
+    def create_optimizer(self, params: Params) -> Optimizer:
+        """Build the optimizer.
+
+        Args:
+            params: What torch optimizers accept: an iterable of parameters, of param-group
+                dicts (``{"params": [...], "lr": ...}``), or of ``(name, parameter)`` pairs.
+        """
+
+
+optimizer_registry = Registry(OptimizerConfigBase)  # type: ignore[type-abstract]
+"""Every optimizer config, by tag. Torch class names (``"AdamW"``, ``"RMSprop"``) resolve too."""
+
+OptimizerConfig = Annotated[OptimizerConfigBase, optimizer_registry]
+"""Field type accepting any registered optimizer config (resolved at validation time)."""
+
+
+class TorchOptimizerConfigBase(OptimizerConfigBase):
+    """An optimizer config whose fields are exactly the keywords of a ``torch.optim`` class.
+
+    Subclasses set :attr:`torch_name` (the class name in ``torch.optim``) and declare one field
+    per torch keyword, with torch's name and default (``lr`` has no default). The optimizer is
+    built as ``torch_cls(params, **fields)``: each torch argument is written once, as a field.
+
+    With an older torch whose class lacks a keyword, a field left at its default is dropped
+    (the older torch behaves as that default); a field set to anything else is an error. A
+    ``torch.optim`` class missing from the installed torch is an error naming the version
+    that has it (:attr:`torch_min_version`).
+    """
+
+    torch_name: ClassVar[str]
+    """The class name in ``torch.optim``."""
+
+    torch_min_version: ClassVar[str | None] = None
+    """The first torch release with :attr:`torch_name` (``None``: older than torch 2.0)."""
+
+    @model_validator(mode="after")
+    def _check_fused(self) -> Self:
+        # torch raises these at construction; say so at validation instead, with the values.
+        fused, foreach = getattr(self, "fused", None), getattr(self, "foreach", None)
+        differentiable = getattr(self, "differentiable", False)
+        if fused and foreach:
+            raise ValueError(f"{fused=} and {foreach=} cannot both be True")
+        if fused and differentiable:
+            raise ValueError(f"{fused=} does not support {differentiable=}")
+        return self
+
+    @classmethod
+    def torch_class(cls) -> type[Optimizer]:
+        """The ``torch.optim`` class (imported now, not when nshsched is imported).
+
+        Raises:
+            RuntimeError: The installed torch does not have the class.
+        """
+        import torch
+        import torch.optim
+
+        torch_cls = getattr(torch.optim, cls.torch_name, None)
+        if torch_cls is None:
+            need = f"torch>={cls.torch_min_version}" if cls.torch_min_version else "a newer torch"
+            raise RuntimeError(
+                f"{cls.__name__} needs torch.optim.{cls.torch_name}, which the installed "
+                f"torch {torch.__version__} does not have; it needs {need}"
+            )
+        return torch_cls  # type: ignore[no-any-return]
+
+    def torch_kwargs(self, torch_cls: type[Optimizer] | None = None) -> dict[str, Any]:
+        """The keyword arguments for ``torch_cls``: every field except ``name``.
+
+        Raises:
+            ValueError: A field ``torch_cls`` does not accept was set to a non-default value.
+        """
+        torch_cls = torch_cls or self.torch_class()
+        accepted = inspect.signature(torch_cls).parameters
+        kwargs: dict[str, Any] = {}
+        for key, info in type(self).model_fields.items():
+            if key == "name":
+                continue
+            value = getattr(self, key)
+            if key not in accepted:
+                if value == info.default:
+                    continue
+                import torch
+
+                raise ValueError(
+                    f"{type(self).__name__}.{key}={value!r}: torch.optim.{self.torch_name} "
+                    f"in the installed torch {torch.__version__} has no {key!r} keyword; "
+                    f"upgrade torch or leave {key} at its default {info.default!r}"
+                )
+            kwargs[key] = value
+        return kwargs
+
+    @override
+    def create_optimizer(self, params: Params) -> Optimizer:
+        """Build ``torch.optim.<torch_name>(params, **fields)``.
+
+        Args:
+            params: An iterable of parameters, of param-group dicts (their keys override
+                these fields for that group), or of ``(name, parameter)`` pairs.
+        """
+        torch_cls = self.torch_class()
+        return torch_cls(params, **self.torch_kwargs(torch_cls))

@@ -1,0 +1,384 @@
+"""``SGD``, ``ASGD``, ``Adadelta``, ``Adagrad``, ``RMSprop``, ``Rprop``, ``LBFGS``, ``Muon``.
+
+Every field is named like torch's keyword and has torch 2.13's default, except ``lr``, which
+must be given (torch has a default). ``lr`` is a float (torch also accepts a 1-element Tensor).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+from typing_extensions import Self
+
+from .base import LearningRate, NonNegative, TorchOptimizerConfigBase, optimizer_registry
+
+__all__ = [
+    "ASGDConfig",
+    "AdadeltaConfig",
+    "AdagradConfig",
+    "LBFGSConfig",
+    "MuonConfig",
+    "RMSpropConfig",
+    "RpropConfig",
+    "SGDConfig",
+]
+
+
+@optimizer_registry.register
+class SGDConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.SGD``: stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    .. math::
+        \begin{cases}
+        g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        b_t = \mu b_{t-1} + (1 - \tau) g_t \quad (b_1 = g_1) \\
+        \theta_t = \theta_{t-1} - \gamma\, (g_t + \mu b_t) & \text{nesterov} \\
+        \theta_t = \theta_{t-1} - \gamma\, b_t & \text{otherwise}
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`\mu` ``momentum``, :math:`\tau` ``dampening``,
+    :math:`\lambda` ``weight_decay``. Without momentum, :math:`b_t = g_t`.
+
+    Differs from torch: ``lr`` has no default (torch: 1e-3). ``nesterov=True`` with
+    ``momentum == 0`` or ``dampening != 0`` is a validation error (torch raises when built).
+    """
+
+    torch_name: ClassVar[str] = "SGD"
+    name: Literal["sgd"] = "sgd"
+    lr: LearningRate
+    """Learning rate :math:`\\gamma` (required)."""
+    momentum: NonNegative = 0.0
+    """Momentum factor :math:`\\mu`."""
+    dampening: float = 0.0
+    """Dampening :math:`\\tau` of the momentum."""
+    weight_decay: NonNegative = 0.0
+    """L2 penalty :math:`\\lambda`."""
+    nesterov: bool = False
+    """Use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``)."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it."""
+    foreach: bool | None = None
+    """Use the multi-tensor implementation (``None``: torch decides)."""
+    differentiable: bool = False
+    """Let autograd differentiate through the step."""
+    fused: bool | None = None
+    """Use the fused kernel (``None``: torch decides)."""
+
+    @model_validator(mode="after")
+    def _check_nesterov(self) -> Self:
+        momentum, dampening = self.momentum, self.dampening
+        if self.nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                f"nesterov=True requires momentum > 0 and dampening == 0, got {momentum=}, "
+                f"{dampening=}"
+            )
+        return self
+
+
+@optimizer_registry.register
+class ASGDConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.ASGD``: averaged stochastic gradient descent.
+
+    .. math::
+        \begin{cases}
+        \theta_t = \theta_{t-1}(1 - \lambda \eta_{t-1}) - \eta_{t-1} (g_t + w \theta_{t-1}) \\
+        \bar\theta_t = \bar\theta_{t-1} + \mu_{t-1} (\theta_t - \bar\theta_{t-1}) \\
+        \eta_t = \gamma / (1 + \lambda \gamma t)^{\alpha}, \quad
+        \mu_t = 1 / \max(1, t - t_0)
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`\lambda` ``lambd``, :math:`\alpha` ``alpha``, :math:`t_0`
+    ``t0``, :math:`w` ``weight_decay``; :math:`\bar\theta` is kept in the optimizer state
+    (``ax``).
+
+    Differs from torch: ``lr`` has no default (torch: 1e-2).
+
+    References: Polyak & Juditsky, *Acceleration of Stochastic Approximation by Averaging*,
+    1992.
+    """
+
+    torch_name: ClassVar[str] = "ASGD"
+    name: Literal["asgd"] = "asgd"
+    lr: LearningRate
+    """Learning rate :math:`\\gamma` (required)."""
+    lambd: float = 1e-4
+    """Decay term :math:`\\lambda`."""
+    alpha: float = 0.75
+    """Power :math:`\\alpha` of the step-size decay."""
+    t0: float = 1e6
+    """Step :math:`t_0` at which averaging starts."""
+    weight_decay: NonNegative = 0.0
+    """L2 penalty :math:`w`."""
+    foreach: bool | None = None
+    """Use the multi-tensor implementation (``None``: torch decides)."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it."""
+    differentiable: bool = False
+    """Let autograd differentiate through the step."""
+    capturable: bool = False
+    """Allow capturing the step in a CUDA graph."""
+
+
+@optimizer_registry.register
+class AdadeltaConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.Adadelta``.
+
+    .. math::
+        \begin{cases}
+        g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        v_t = \rho v_{t-1} + (1 - \rho) g_t^2, \quad
+        \Delta_t = \dfrac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t \\
+        u_t = \rho u_{t-1} + (1 - \rho) \Delta_t^2, \quad
+        \theta_t = \theta_{t-1} - \gamma \Delta_t
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`\rho` ``rho``, :math:`\epsilon` ``eps``, :math:`\lambda`
+    ``weight_decay``.
+
+    Differs from torch: ``lr`` has no default (torch: 1.0).
+
+    References: Zeiler, *ADADELTA: An Adaptive Learning Rate Method*, 2012.
+    """
+
+    torch_name: ClassVar[str] = "Adadelta"
+    name: Literal["adadelta"] = "adadelta"
+    lr: LearningRate
+    """Coefficient :math:`\\gamma` scaling the update (required; torch's default is 1.0)."""
+    rho: Annotated[float, Field(ge=0.0, le=1.0)] = 0.9
+    """Decay rate :math:`\\rho` of the squared-gradient and squared-update averages."""
+    eps: NonNegative = 1e-6
+    """Added inside the square roots for numerical stability."""
+    weight_decay: NonNegative = 0.0
+    """L2 penalty :math:`\\lambda`."""
+    foreach: bool | None = None
+    """Use the multi-tensor implementation (``None``: torch decides)."""
+    capturable: bool = False
+    """Allow capturing the step in a CUDA graph."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it."""
+    differentiable: bool = False
+    """Let autograd differentiate through the step."""
+
+
+@optimizer_registry.register
+class AdagradConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.Adagrad``.
+
+    .. math::
+        \begin{cases}
+        \tilde\gamma_t = \gamma / (1 + (t - 1)\eta), \quad
+        g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        s_t = s_{t-1} + g_t^2 \quad (s_0 = \text{initial_accumulator_value}) \\
+        \theta_t = \theta_{t-1} - \tilde\gamma_t\, g_t / (\sqrt{s_t} + \epsilon)
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`\eta` ``lr_decay``, :math:`\lambda` ``weight_decay``,
+    :math:`\epsilon` ``eps``.
+
+    Differs from torch: ``lr`` has no default (torch: 1e-2).
+
+    References: Duchi et al., *Adaptive Subgradient Methods for Online Learning and
+    Stochastic Optimization*, JMLR 2011.
+    """
+
+    torch_name: ClassVar[str] = "Adagrad"
+    name: Literal["adagrad"] = "adagrad"
+    lr: LearningRate
+    """Learning rate :math:`\\gamma` (required)."""
+    lr_decay: NonNegative = 0.0
+    """Learning-rate decay :math:`\\eta`."""
+    weight_decay: NonNegative = 0.0
+    """L2 penalty :math:`\\lambda`."""
+    initial_accumulator_value: NonNegative = 0.0
+    """Initial value of the squared-gradient sum."""
+    eps: NonNegative = 1e-10
+    """Added to the denominator for numerical stability."""
+    foreach: bool | None = None
+    """Use the multi-tensor implementation (``None``: torch decides)."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it."""
+    differentiable: bool = False
+    """Let autograd differentiate through the step."""
+    fused: bool | None = None
+    """Use the fused kernel (``None``: torch decides)."""
+
+
+@optimizer_registry.register
+class RMSpropConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.RMSprop``.
+
+    .. math::
+        \begin{cases}
+        g_t \leftarrow g_t + \lambda \theta_{t-1}, \quad
+        v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
+        \tilde v_t = v_t - \bar g_t^2 \ \text{(centered, } \bar g_t = \alpha \bar g_{t-1}
+            + (1 - \alpha) g_t) \text{, else } \tilde v_t = v_t \\
+        b_t = \mu b_{t-1} + g_t / (\sqrt{\tilde v_t} + \epsilon), \quad
+        \theta_t = \theta_{t-1} - \gamma b_t
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`\alpha` ``alpha``, :math:`\mu` ``momentum``,
+    :math:`\epsilon` ``eps``, :math:`\lambda` ``weight_decay``.
+
+    Differs from torch: ``lr`` has no default (torch: 1e-2).
+
+    References: Hinton, *Neural Networks for Machine Learning*, lecture 6e, 2012.
+    """
+
+    torch_name: ClassVar[str] = "RMSprop"
+    name: Literal["rmsprop"] = "rmsprop"
+    lr: LearningRate
+    """Learning rate :math:`\\gamma` (required)."""
+    alpha: NonNegative = 0.99
+    """Smoothing constant :math:`\\alpha` of the squared-gradient average."""
+    eps: NonNegative = 1e-8
+    """Added to the denominator for numerical stability."""
+    weight_decay: NonNegative = 0.0
+    """L2 penalty :math:`\\lambda`."""
+    momentum: NonNegative = 0.0
+    """Momentum factor :math:`\\mu`."""
+    centered: bool = False
+    """Normalize by the estimated variance of the gradient instead of its second moment."""
+    capturable: bool = False
+    """Allow capturing the step in a CUDA graph."""
+    foreach: bool | None = None
+    """Use the multi-tensor implementation (``None``: torch decides)."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it."""
+    differentiable: bool = False
+    """Let autograd differentiate through the step."""
+
+
+@optimizer_registry.register
+class RpropConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.Rprop``: resilient backpropagation (full-batch).
+
+    .. math::
+        \begin{cases}
+        \eta_t = \min(\eta_{t-1} \eta^{+}, \Gamma_{max}) & g_t g_{t-1} > 0 \\
+        \eta_t = \max(\eta_{t-1} \eta^{-}, \Gamma_{min}),\ g_t \leftarrow 0
+            & g_t g_{t-1} < 0 \\
+        \eta_t = \eta_{t-1} & \text{otherwise} \\
+        \theta_t = \theta_{t-1} - \eta_t \operatorname{sign}(g_t), \quad \eta_0 = \gamma
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`(\eta^-, \eta^+)` ``etas``, :math:`(\Gamma_{min},
+    \Gamma_{max})` ``step_sizes``; all element-wise.
+
+    Differs from torch: ``lr`` has no default (torch: 1e-2).
+
+    References: Riedmiller & Braun, *A Direct Adaptive Method for Faster Backpropagation
+    Learning: The RPROP Algorithm*, 1993.
+    """
+
+    torch_name: ClassVar[str] = "Rprop"
+    name: Literal["rprop"] = "rprop"
+    lr: LearningRate
+    """Initial step size :math:`\\gamma` (required)."""
+    etas: tuple[Annotated[float, Field(gt=0.0, lt=1.0)], Annotated[float, Field(gt=1.0)]] = (
+        0.5,
+        1.2,
+    )
+    """:math:`(\\eta^-, \\eta^+)`: factors shrinking (in ``(0, 1)``) and growing (``> 1``) the
+    step size."""
+    step_sizes: tuple[float, float] = (1e-6, 50.0)
+    """:math:`(\\Gamma_{min}, \\Gamma_{max})`: the bounds of the step size."""
+    capturable: bool = False
+    """Allow capturing the step in a CUDA graph."""
+    foreach: bool | None = None
+    """Use the multi-tensor implementation (``None``: torch decides)."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it."""
+    differentiable: bool = False
+    """Let autograd differentiate through the step."""
+
+
+@optimizer_registry.register
+class LBFGSConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.LBFGS``: limited-memory BFGS (full-batch; ``step`` needs a closure).
+
+    .. math::
+        \begin{cases}
+        d_k = -H_k \nabla f(\theta_k)
+            & H_k \text{ from the last } m \text{ pairs } (s_i, y_i) \\
+        \theta_{k+1} = \theta_k + \alpha_k d_k
+            & \alpha_k = \gamma \text{ (or strong-Wolfe line search)} \\
+        s_k = \theta_{k+1} - \theta_k, \quad y_k = \nabla f(\theta_{k+1}) - \nabla f(\theta_k)
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`m` ``history_size``; one ``step`` runs up to ``max_iter``
+    iterations and ``max_eval`` evaluations of the closure.
+
+    Differs from torch: ``lr`` has no default (torch: 1). ``line_search_fn`` other than
+    ``"strong_wolfe"``/``None`` is a validation error (torch raises on the first step). As in
+    torch, only one parameter group is supported.
+
+    References: Nocedal & Wright, *Numerical Optimization*, 2006, algorithm 7.5.
+    """
+
+    torch_name: ClassVar[str] = "LBFGS"
+    name: Literal["lbfgs"] = "lbfgs"
+    lr: LearningRate
+    """Learning rate :math:`\\gamma` (required)."""
+    max_iter: int = 20
+    """Maximal number of iterations per ``step``."""
+    max_eval: int | None = None
+    """Maximal number of closure evaluations per ``step`` (``None``: ``max_iter * 5 // 4``)."""
+    tolerance_grad: float = 1e-7
+    """Termination tolerance on first-order optimality."""
+    tolerance_change: float = 1e-9
+    """Termination tolerance on function value or parameter changes."""
+    history_size: int = 100
+    """Update history size :math:`m`."""
+    line_search_fn: Literal["strong_wolfe"] | None = None
+    """``"strong_wolfe"`` or ``None`` (a fixed step of ``lr``)."""
+
+
+@optimizer_registry.register
+class MuonConfig(TorchOptimizerConfigBase):
+    r"""``torch.optim.Muon``: momentum orthogonalized by Newton-Schulz (2-D parameters only).
+
+    .. math::
+        \begin{cases}
+        B_t = \mu B_{t-1} + (1 - \mu) G_t, \quad
+        U_t = \mu B_t + (1 - \mu) G_t \ \text{(nesterov) else } B_t \\
+        O_t = \mathrm{NS}_{k}(U_t) \approx U_t (U_t^\top U_t)^{-1/2} \\
+        \theta_t = \theta_{t-1}(1 - \gamma\lambda) - \gamma\, s(A, B)\, O_t
+        \end{cases}
+
+    :math:`\gamma` ``lr``, :math:`\mu` ``momentum``, :math:`\lambda` ``weight_decay``,
+    :math:`k` ``ns_steps`` Newton-Schulz iterations with coefficients ``ns_coefficients``
+    (normalized by :math:`\max(\lVert U_t \rVert, \epsilon)`), :math:`s(A, B)` the
+    ``adjust_lr_fn`` scale for an :math:`A \times B` parameter: ``"original"``/``None``
+    :math:`\sqrt{\max(1, A/B)}`, ``"match_rms_adamw"`` :math:`0.2 \sqrt{\max(A, B)}`.
+
+    Differs from torch: ``lr`` has no default (torch: 1e-3). ``ns_steps >= 100`` and an
+    unknown ``adjust_lr_fn`` are validation errors (torch raises later). As in torch, every
+    parameter must be 2-D: put biases, norms and embeddings in another optimizer.
+
+    Needs torch >= 2.9.
+
+    References: Jordan et al., *Muon: An optimizer for hidden layers in neural networks*,
+    2024.
+    """
+
+    torch_name: ClassVar[str] = "Muon"
+    torch_min_version: ClassVar[str | None] = "2.9"
+    name: Literal["muon"] = "muon"
+    lr: LearningRate
+    """Learning rate :math:`\\gamma` (required)."""
+    weight_decay: NonNegative = 0.1
+    """Decoupled weight decay :math:`\\lambda`."""
+    momentum: NonNegative = 0.95
+    """Momentum factor :math:`\\mu`."""
+    nesterov: bool = True
+    """Use Nesterov momentum."""
+    ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315)
+    """Coefficients :math:`(a, b, c)` of the quintic Newton-Schulz iteration."""
+    eps: float = 1e-7
+    """Floor of the norm that normalizes the update before the iteration."""
+    ns_steps: Annotated[int, Field(lt=100)] = 5
+    """Number of Newton-Schulz iterations :math:`k` (``< 100``)."""
+    adjust_lr_fn: Literal["original", "match_rms_adamw"] | None = None
+    """How the learning rate is scaled with the parameter's shape (``None``: ``"original"``)."""
