@@ -1,0 +1,320 @@
+"""The schedules of Hugging Face ``transformers.get_scheduler``, under HF's names and curves.
+
+Each config has its own ``warmup`` (HF ``num_warmup_steps``) and, where HF takes one,
+``total`` (HF ``num_training_steps``, default: the whole training). Both are counts of
+scheduler steps (``int``, one per optimizer step by default) or durations. Every other field
+keeps HF's keyword name and default.
+
+The warmup is part of each HF formula (``t / max(1, W)``), so these configs do not also
+join the generic warmup of :class:`ClosedFormLRSchedulerConfigBase` in front: their
+``warmup`` field replaces the generic one and :meth:`_HFScheduleBase.unit_curve` returns
+the curve as is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
+from typing_extensions import Self, override
+
+from .. import functional as F
+from ..duration import TrainingLength
+from .base import ClosedFormLRSchedulerConfigBase, Count, lr_scheduler_registry
+
+if TYPE_CHECKING:
+    pass
+
+# cosine_with_min_lr and polynomial (absolute LRs) are in hf_absolute.py.
+__all__ = [
+    "ConstantSchedulerConfig",
+    "ConstantWithWarmupSchedulerConfig",
+    "CosineSchedulerConfig",
+    "CosineWithRestartsSchedulerConfig",
+    "InverseSqrtSchedulerConfig",
+    "LinearSchedulerConfig",
+    "WarmupStableDecaySchedulerConfig",
+]
+
+_RATIO = Annotated[float, Field(ge=0, le=1)]
+
+
+@lr_scheduler_registry.register
+class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
+    """HF ``constant``: the base LR throughout, :math:`α(t) = 1`.
+
+    Differs from HF: ``get_scheduler("constant", num_warmup_steps=...)`` silently ignores the
+    warmup; here ``warmup`` is rejected (use ``constant_with_warmup``).
+
+    Example:
+        >>> import nshsched as S
+        >>> S.preview({"name": "constant"}, S.TrainingLength(steps_per_epoch=2, total_steps=2)).ravel().tolist()
+        [1.0, 1.0, 1.0]
+    """
+
+    name: Literal["constant"] = "constant"
+    warmup: ClassVar[None] = None  # type: ignore[misc]  # no generic warmup here
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_warmup(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("warmup") is not None:
+            raise ValueError(
+                f"constant takes no warmup (got warmup={data['warmup']!r}): "
+                "use constant_with_warmup"
+            )
+        return data
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.constant(1.0)
+
+
+class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
+    """A Hugging Face schedule: its own ``warmup``, part of its formula."""
+
+    warmup: Count = 0  # type: ignore[assignment]
+    """Warmup (HF ``num_warmup_steps``): scheduler steps (an ``int``) or a duration. The LR
+    rises as :math:`t / \\max(1, W)` over it."""
+
+    def warmup_units(self, length: TrainingLength) -> int:
+        """``warmup`` in scheduler steps."""
+        return self.to_units(self.warmup, length)
+
+    @override
+    def unit_curve(self, length: TrainingLength) -> F.LRCurve:
+        """The curve over scheduler steps; the warmup is already in it (not joined again)."""
+        return self.lr_curve(length)
+
+
+class _HFTotalScheduleBase(_HFScheduleBase):
+    """An HF schedule that also takes ``num_training_steps``."""
+
+    total: Count | None = None
+    """Length of the schedule (HF ``num_training_steps``): scheduler steps or a duration;
+    ``None`` (default): the whole training."""
+
+    @model_validator(mode="after")
+    def _warmup_le_total(self) -> Self:
+        warmup, total = self.warmup, self.total
+        if isinstance(warmup, int) and isinstance(total, int) and warmup > total:
+            raise ValueError(f"{warmup=} must be <= {total=}")
+        return self
+
+    def resolve(self, length: TrainingLength) -> tuple[int, int]:
+        """``(W, T)``: warmup and total in scheduler steps, checked once per build."""
+        w = self.warmup_units(length)
+        t = self.total_units(length) if self.total is None else self.to_units(self.total, length)
+        if w > t:
+            raise ValueError(
+                f"{type(self).__name__}: warmup ({self.warmup!r} = {w} scheduler steps) must be "
+                f"<= total ({self.total!r} = {t} scheduler steps)"
+            )
+        return w, t
+
+
+@lr_scheduler_registry.register
+class ConstantWithWarmupSchedulerConfig(_HFScheduleBase):
+    """HF ``constant_with_warmup``: linear warmup from 0, then the base LR.
+
+    .. math::
+        α(t) = \\begin{cases} t / \\max(1, W) & t < W \\\\ 1 & t \\ge W \\end{cases}
+
+    where :math:`t` is the scheduler step and :math:`W` = ``warmup``.
+
+    Example:
+        >>> import nshsched as S
+        >>> cfg = S.ConstantWithWarmupSchedulerConfig(warmup=2)
+        >>> S.preview(cfg, S.TrainingLength(steps_per_epoch=4, total_steps=4)).ravel().tolist()
+        [0.0, 0.5, 1.0, 1.0, 1.0]
+    """
+
+    name: Literal["constant_with_warmup"] = "constant_with_warmup"
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.hf_constant_with_warmup(self.warmup_units(length))
+
+
+@lr_scheduler_registry.register
+class LinearSchedulerConfig(_HFTotalScheduleBase):
+    """HF ``linear``: linear warmup from 0, then linear decay to 0 at ``total``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\max\\big(0, (T - t) / \\max(1, T - W)\\big) & t \\ge W
+        \\end{cases}
+
+    where :math:`W` = ``warmup`` and :math:`T` = ``total``.
+
+    Example:
+        >>> import nshsched as S
+        >>> cfg = S.LinearSchedulerConfig(warmup=1)
+        >>> S.preview(cfg, S.TrainingLength(steps_per_epoch=5, total_steps=5)).ravel().tolist()
+        [0.0, 1.0, 0.75, 0.5, 0.25, 0.0]
+    """
+
+    name: Literal["linear"] = "linear"
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.hf_linear(*self.resolve(length))
+
+
+@lr_scheduler_registry.register
+class CosineSchedulerConfig(_HFTotalScheduleBase):
+    """HF ``cosine``: linear warmup from 0, then ``num_cycles`` cosine waves (half a wave,
+    down to 0 at ``total``, by default).
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\max\\big(0, \\tfrac12 (1 + \\cos(2 \\pi c p))\\big) & t \\ge W
+        \\end{cases}
+        \\qquad p = \\frac{\\min(t, T) - W}{\\max(1, T - W)}
+
+    where :math:`c` = ``num_cycles``.
+
+    Differs from HF only after ``total`` (when ``total`` is shorter than training): HF keeps
+    the wave running (the LR rises again); here the value at ``total`` is held.
+    """
+
+    name: Literal["cosine"] = "cosine"
+
+    num_cycles: NonNegativeFloat = 0.5
+    """Number of cosine waves between ``warmup`` and ``total`` (0.5: a half wave, 1 → 0)."""
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.hf_cosine(*self.resolve(length), num_cycles=self.num_cycles)
+
+
+@lr_scheduler_registry.register
+class CosineWithRestartsSchedulerConfig(_HFTotalScheduleBase):
+    """HF ``cosine_with_restarts``: linear warmup, then ``num_cycles`` half-cosines from 1
+    to 0, each restarting at 1 (hard restarts), and 0 from ``total`` on.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\tfrac12 \\big(1 + \\cos(\\pi (c p \\bmod 1))\\big) & W \\le t < T \\\\
+            0 & t \\ge T
+        \\end{cases}
+        \\qquad p = \\frac{t - W}{\\max(1, T - W)}
+    """
+
+    name: Literal["cosine_with_restarts"] = "cosine_with_restarts"
+
+    num_cycles: PositiveInt = 1
+    """Number of cosine cycles (hard restarts) between ``warmup`` and ``total``."""
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.hf_cosine_with_restarts(*self.resolve(length), num_cycles=self.num_cycles)
+
+
+@lr_scheduler_registry.register
+class InverseSqrtSchedulerConfig(_HFScheduleBase):
+    """HF ``inverse_sqrt``: linear warmup, then an inverse square root decay.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\big((t - W + τ) / τ\\big)^{-1/2} & t \\ge W
+        \\end{cases}
+
+    where :math:`τ` = ``timescale`` (default: :math:`W`, or 10 000 when :math:`W = 0`).
+    """
+
+    name: Literal["inverse_sqrt"] = "inverse_sqrt"
+
+    timescale: PositiveInt | None = None
+    """Time scale of the decay in scheduler steps; ``None``: the warmup (10 000 if 0)."""
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.hf_inverse_sqrt(self.warmup_units(length), self.timescale)
+
+
+@lr_scheduler_registry.register
+class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
+    """HF ``warmup_stable_decay``: warmup from ``m`` to 1, stable at 1, decay to ``m``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            m + (1 - m)\\, w\\big(t / \\max(1, W)\\big) & t < W \\\\
+            1 & W \\le t < W + S \\\\
+            m + (1 - m)\\, d\\big((t - W - S) / \\max(1, D)\\big) & W + S \\le t < W + S + D \\\\
+            m & t \\ge W + S + D
+        \\end{cases}
+
+    where :math:`m` = ``min_lr_ratio``, :math:`W, S, D` = ``warmup``, ``stable``, ``decay``;
+    :math:`w(p)` = :math:`p`, :math:`\\tfrac12(1 - \\cos \\pi p)` or :math:`1 - \\sqrt{1-p}`
+    (``warmup_type``) and :math:`d(p)` = :math:`1 - p`, :math:`\\tfrac12(1 + \\cos 2\\pi c p)`
+    or :math:`1 - \\sqrt{p}` (``decay_type``), :math:`c` = ``num_cycles``. ``stable``
+    defaults to ``total - warmup - decay``.
+
+    Differs from HF: setting both ``stable`` and ``total`` is an error (HF warns and
+    ignores ``total``), and a negative stable phase is an error.
+    """
+
+    name: Literal["warmup_stable_decay"] = "warmup_stable_decay"
+
+    decay: Count
+    """Decay phase (HF ``num_decay_steps``): scheduler steps or a duration."""
+
+    stable: Count | None = None
+    """Stable phase (HF ``num_stable_steps``); ``None``: ``total - warmup - decay``."""
+
+    total: Count | None = None
+    """Whole schedule (HF ``num_training_steps``), used when ``stable`` is not set;
+    ``None``: the whole training."""
+
+    warmup_type: F.RampType = "linear"
+    """Shape of the warmup: ``linear``, ``cosine`` or ``1-sqrt``."""
+
+    decay_type: F.RampType = "cosine"
+    """Shape of the decay: ``linear``, ``cosine`` or ``1-sqrt``."""
+
+    min_lr_ratio: _RATIO = 0.0
+    """Start of the warmup and end of the decay, as a fraction of the base LR."""
+
+    num_cycles: NonNegativeFloat = 0.5
+    """Number of cosine waves in a ``cosine`` decay (0.5: from 1 down to ``min_lr_ratio``)."""
+
+    @model_validator(mode="after")
+    def _stable_or_total(self) -> Self:
+        if self.stable is not None and self.total is not None:
+            raise ValueError(
+                f"set stable or total, not both (got stable={self.stable!r}, total={self.total!r})"
+            )
+        w, d, t = self.warmup, self.decay, self.total
+        ints = isinstance(w, int) and isinstance(d, int) and isinstance(t, int)
+        if self.stable is None and ints and w + d > t:  # type: ignore[operator]
+            raise ValueError(f"warmup + decay must be <= total, got {w=} + {d=} > {t=}")
+        return self
+
+    def phases(self, length: TrainingLength) -> tuple[int, int, int]:
+        """``(W, S, D)`` in scheduler steps."""
+        w = self.warmup_units(length)
+        d = self.to_units(self.decay, length)
+        if self.stable is not None:
+            return w, self.to_units(self.stable, length), d
+        t = self.total_units(length) if self.total is None else self.to_units(self.total, length)
+        if w + d > t:
+            raise ValueError(
+                f"warmup_stable_decay: warmup ({self.warmup!r} = {w}) + decay ({self.decay!r} = "
+                f"{d}) must be <= total ({self.total!r} = {t} scheduler steps)"
+            )
+        return w, t - w - d, d
+
+    @override
+    def schedule(self, length: TrainingLength) -> F.Schedule:
+        return F.hf_warmup_stable_decay(
+            *self.phases(length),
+            warmup_type=self.warmup_type,
+            decay_type=self.decay_type,
+            min_lr_ratio=self.min_lr_ratio,
+            num_cycles=self.num_cycles,
+        )
