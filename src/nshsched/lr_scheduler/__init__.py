@@ -13,16 +13,80 @@ from .base import (
 )
 
 # Built-in configs (each module registers its classes on import).
-# --- torch mirrors and plateau: from .torch_mirrors import ...
-# --- Hugging Face set, nshtrainer, ReGNN, DynVision: from .warmup_schedules import ...
-# --- step/exponential decay intervals: from .interval_schedules import ...
-# --- composition (sequential, per_group): from .composition import ...
+from .composition import (
+    PerGroupSchedulerConfig,
+    SequentialPhaseConfig,
+    SequentialSchedulerConfig,
+)
+from .hf import (
+    ConstantSchedulerConfig,
+    ConstantWithWarmupSchedulerConfig,
+    CosineSchedulerConfig,
+    CosineWithRestartsSchedulerConfig,
+    InverseSqrtSchedulerConfig,
+    LinearSchedulerConfig,
+    WarmupStableDecaySchedulerConfig,
+)
+from .hf_absolute import CosineWithMinLRSchedulerConfig, PolynomialSchedulerConfig
+from .intervals import (
+    ExponentialDecayConfig,
+    ExponentialDecayIntervalConfig,
+    StepDecayConfig,
+    StepDecayIntervalConfig,
+)
+from .plateau import ReduceLROnPlateauConfig
+from .torch_cyclic import CyclicLRConfig, OneCycleLRConfig
+from .torch_mirrors import (
+    ConstantLRConfig,
+    CosineAnnealingLRConfig,
+    CosineAnnealingWarmRestartsConfig,
+    ExponentialLRConfig,
+    LinearLRConfig,
+    MultiStepLRConfig,
+    PolynomialLRConfig,
+    StepLRConfig,
+)
+from .warmup_cosine import (
+    LinearWarmupCosineAnnealingLRConfig,
+    LinearWarmupCosineDecayLRSchedulerConfig,
+    WarmupCosineConfig,
+)
 
 __all__ = [
     "ClosedFormLRSchedulerConfigBase",
+    "ConstantLRConfig",
+    "ConstantSchedulerConfig",
+    "ConstantWithWarmupSchedulerConfig",
+    "CosineAnnealingLRConfig",
+    "CosineAnnealingWarmRestartsConfig",
+    "CosineSchedulerConfig",
+    "CosineWithMinLRSchedulerConfig",
+    "CosineWithRestartsSchedulerConfig",
     "Count",
+    "CyclicLRConfig",
+    "ExponentialDecayConfig",
+    "ExponentialDecayIntervalConfig",
+    "ExponentialLRConfig",
+    "InverseSqrtSchedulerConfig",
     "LRSchedulerConfig",
     "LRSchedulerConfigBase",
     "LRSchedulerMetadata",
+    "LinearLRConfig",
+    "LinearSchedulerConfig",
+    "LinearWarmupCosineAnnealingLRConfig",
+    "LinearWarmupCosineDecayLRSchedulerConfig",
+    "MultiStepLRConfig",
+    "OneCycleLRConfig",
+    "PerGroupSchedulerConfig",
+    "PolynomialLRConfig",
+    "PolynomialSchedulerConfig",
+    "ReduceLROnPlateauConfig",
+    "SequentialPhaseConfig",
+    "SequentialSchedulerConfig",
+    "StepDecayConfig",
+    "StepDecayIntervalConfig",
+    "StepLRConfig",
+    "WarmupCosineConfig",
+    "WarmupStableDecaySchedulerConfig",
     "lr_scheduler_registry",
 ]

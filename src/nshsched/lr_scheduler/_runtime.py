@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from torch.optim import Optimizer
@@ -29,6 +29,9 @@ class ClosedFormLRScheduler(LRScheduler):
         curves: One curve per param group, or ``None`` to keep that group at its base LR.
         every: Advance the schedule once every ``every`` calls of :meth:`step`.
         last_epoch: torch's resume argument: the index of the last step taken.
+        skip: Indices of param groups this scheduler never writes (another scheduler drives
+            them, e.g. the plateau groups of a ``per_group`` config). Unlike a ``None`` curve,
+            which holds a group at its base LR, a skipped group is left untouched.
     """
 
     def __init__(
@@ -37,6 +40,8 @@ class ClosedFormLRScheduler(LRScheduler):
         curves: Sequence[LRCurve | None],
         every: int = 1,
         last_epoch: int = -1,
+        *,
+        skip: Iterable[int] = (),
     ) -> None:
         if len(curves) != len(optimizer.param_groups):
             raise ValueError(
@@ -46,6 +51,10 @@ class ClosedFormLRScheduler(LRScheduler):
             raise ValueError(f"every must be >= 1, got {every=}")
         self._curves = list(curves)
         self._every = every
+        self._skip = frozenset(skip)
+        bad = sorted(i for i in self._skip if not 0 <= i < len(self._curves))
+        if bad:
+            raise ValueError(f"skip: no param groups with indices {bad}")
         first = self._curves[0] if self._curves else None
         # Fast path: one multiplier shared by every group (the common case).
         self._shared = (
@@ -53,6 +62,7 @@ class ClosedFormLRScheduler(LRScheduler):
             if first is not None
             and first.offset is None
             and first.momentum is None
+            and not self._skip
             and all(c is first for c in self._curves)
             else None
         )
@@ -68,8 +78,17 @@ class ClosedFormLRScheduler(LRScheduler):
     def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
         """Advance one step, or jump to step ``epoch`` (an O(1) seek: the schedule is closed-form)."""
         self._step_count += 1
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        self._apply()
+        self.last_epoch = last = self.last_epoch + 1 if epoch is None else epoch
+        shared = self._shared
+        if shared is None:
+            self._apply()
+            return
+        # Fast path, inlined (one multiplier for every group, no offset/momentum/skip): the
+        # same values as _apply, without its per-group dispatch.
+        m = shared(last if self._every == 1 else last // self._every)
+        self._last_lr = lrs = [base * m for base in self.base_lrs]
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
 
     def _apply(self) -> None:
         u = self.last_epoch if self._every == 1 else self.last_epoch // self._every
@@ -82,6 +101,10 @@ class ClosedFormLRScheduler(LRScheduler):
                 base if curve is None else curve.lr(u, base)
                 for base, curve in zip(self.base_lrs, self._curves)
             ]
+        if self._skip:
+            groups = self.optimizer.param_groups
+            for i in self._skip:
+                lrs[i] = groups[i]["lr"]  # driven by another scheduler: report, never write
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = lrs
@@ -89,8 +112,8 @@ class ClosedFormLRScheduler(LRScheduler):
             self._apply_momentum(u)
 
     def _apply_momentum(self, u: int) -> None:
-        for group, curve in zip(self.optimizer.param_groups, self._curves):
-            if curve is None or curve.momentum is None:
+        for i, (group, curve) in enumerate(zip(self.optimizer.param_groups, self._curves)):
+            if curve is None or curve.momentum is None or i in self._skip:
                 continue
             value = curve.momentum(u)
             if value is None:
@@ -104,9 +127,14 @@ class ClosedFormLRScheduler(LRScheduler):
     def get_lr(self) -> list[Any]:  # type: ignore[override]
         """The LRs the schedule gives at the current step (no state is changed)."""
         u = self.schedule_step
+        groups = self.optimizer.param_groups
         return [
-            base if curve is None else float(curve.lr(u, base))
-            for base, curve in zip(self.base_lrs, self._curves)
+            groups[i]["lr"]
+            if i in self._skip
+            else base
+            if curve is None
+            else float(curve.lr(u, base))
+            for i, (base, curve) in enumerate(zip(self.base_lrs, self._curves))
         ]
 
     @override

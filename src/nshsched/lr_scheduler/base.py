@@ -152,6 +152,16 @@ class LRSchedulerConfigBase(Config):
 
         return build_scheduler_dict(self, optimizer, lightning_module_or_length)
 
+    def create_schedulers(
+        self, optimizer: Optimizer, lightning_module_or_length: Any
+    ) -> list[dict[str, Any]]:
+        """Every Lightning ``lr_scheduler`` dict this config needs: ``[create_scheduler(...)]``.
+
+        A config that must be stepped on two rhythms at once (``per_group`` mixing closed-form
+        groups with ``reduce_lr_on_plateau`` groups) returns one dict per rhythm.
+        """
+        return [self.create_scheduler(optimizer, lightning_module_or_length)]
+
 
 class ClosedFormLRSchedulerConfigBase(LRSchedulerConfigBase):
     """Base class of schedules that are a closed form of the step.
