@@ -7,7 +7,10 @@ Run ``python benchmarks/run.py`` (add ``--quick`` for a fast, noisier run). It p
    groups, for 1, 10 and 100 param groups;
 2. ``nshsched.preview`` of 1M steps against stepping a scheduler through them;
 3. resume (``load_state_dict`` + the first ``step``) at step 1e7 against step 10;
-4. cold ``import nshsched`` against ``import torch`` (fresh interpreters, best of several).
+4. cold ``import nshsched`` against ``import torch`` (fresh interpreters, best of several),
+   and the first use (``import nshsched; nshsched.lr_scheduler_registry``: pydantic and every
+   built-in scheduler config loaded). The target is checked on the bare import; the first
+   use is reported next to it so the cost that was made lazy stays visible.
 
 Each line shows the target it is checked against. This is a script, not a test: timings on
 shared machines are noisy, so nothing here fails a build.
@@ -137,8 +140,12 @@ def resume_cost(at_step: int) -> float:
     return min(timeit.repeat(resume, number=n, repeat=5)) / n
 
 
-def import_time(module: str, repeat: int) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+def import_time(module: str, repeat: int, then: str = "") -> float:
+    """Best seconds, in fresh interpreters, of ``import module`` (followed by ``then``)."""
+    code = (
+        f"import time; t = time.perf_counter(); import {module}; {then or 'pass'}; "
+        "print(time.perf_counter() - t)"
+    )
     runs = [
         float(
             subprocess.run(
@@ -210,11 +217,17 @@ def main() -> None:
     print()
     repeat = 3 if args.quick else 7
     t_ns = import_time("nshsched", repeat)
+    t_first = import_time("nshsched", repeat, then="nshsched.lr_scheduler_registry")
     t_torch = import_time("torch", repeat)
+    print(f"4. cold import (best of {repeat}, fresh interpreters), torch {t_torch * 1e3:.0f} ms:")
     print(
-        f"4. cold import (best of {repeat}): nshsched {t_ns * 1e3:.0f} ms, torch {t_torch * 1e3:.0f} ms"
+        f"   import nshsched                                {t_ns * 1e3:6.0f} ms, "
+        f"ratio {t_ns / t_torch:.3f}x   [target, <=0.1x: {verdict(t_ns / t_torch <= 0.1)}]"
     )
-    print(f"   ratio {t_ns / t_torch:.3f}x   [<=0.1x: {verdict(t_ns / t_torch <= 0.1)}]")
+    print(
+        f"   import nshsched; nshsched.lr_scheduler_registry {t_first * 1e3:6.0f} ms, "
+        f"ratio {t_first / t_torch:.3f}x   [first use, all configs loaded: not a target]"
+    )
 
 
 if __name__ == "__main__":

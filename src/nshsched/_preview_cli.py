@@ -229,7 +229,7 @@ def _terminal_plot(columns: Sequence[str], lrs: np.ndarray, title: str) -> str:
 
 
 def run_preview(args: argparse.Namespace) -> int:
-    from .preview import preview
+    from ._preview import preview
 
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".png", ".csv"):

@@ -12,8 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = ["ConfigFileError", "load_file", "load_text", "parse_scalar"]
 
 
@@ -21,15 +19,25 @@ class ConfigFileError(ValueError):
     """A config file cannot be read: missing, not valid YAML/JSON, or a forbidden tag."""
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """The safe loader, with ``1e-4`` read as a float."""
+_LOADER: Any = None
 
 
-_SafeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+def _loader() -> Any:
+    """The safe loader, with ``1e-4`` read as a float (PyYAML is imported on first use)."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class _SafeLoader(yaml.SafeLoader):
+            """The safe loader, with ``1e-4`` read as a float."""
+
+        _SafeLoader.add_implicit_resolver(
+            "tag:yaml.org,2002:float",
+            re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+            list("-+0123456789"),
+        )
+        _LOADER = _SafeLoader
+    return _LOADER
 
 
 def load_text(text: str, source: str = "<string>") -> Any:
@@ -42,8 +50,11 @@ def load_text(text: str, source: str = "<string>") -> Any:
         >>> load_text("lr: 1e-4\\nsteps: [1, 2.5]")
         {'lr': 0.0001, 'steps': [1, 2.5]}
     """
+    import yaml
+
+    loader = _loader()
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         where = f"{source}, line {mark.line + 1}, column {mark.column + 1}" if mark else source

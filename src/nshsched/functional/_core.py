@@ -107,7 +107,10 @@ def evaluate(schedule: Schedule, steps: Any) -> Any:
     import numpy as np
 
     steps = np.asarray(steps, dtype=np.int64)
-    return np.broadcast_to(np.asarray(schedule(steps), dtype=np.float64), steps.shape).copy()
+    out = np.asarray(schedule(steps), dtype=np.float64)
+    if out.shape == steps.shape and out.flags.owndata and out.flags.writeable:
+        return out  # already a fresh array of the right shape: no copy needed
+    return np.broadcast_to(out, steps.shape).copy()
 
 
 # ---------------------------------------------------------------------- shapes
@@ -117,7 +120,9 @@ def constant(value: float = 1.0) -> Schedule:
     """``α(t) = value`` for every step."""
 
     def schedule(t: Step) -> Any:
-        return value if ops(t) is _MATH else ops(t).np.full(t.shape, value, dtype=float)
+        if type(t) is int or ops(t) is _MATH:
+            return value
+        return ops(t).np.full(t.shape, value, dtype=float)
 
     return schedule
 
@@ -139,6 +144,8 @@ def linear(start: float, end: float, steps: int) -> Schedule:
     slope = (end - start) / steps
 
     def schedule(t: Step) -> Any:
+        if type(t) is int:  # scalar fast path (same value as the generic line)
+            return start + slope * (t if t < steps else steps)
         return start + slope * ops(t).minimum(t, steps)
 
     return schedule
@@ -156,6 +163,8 @@ def cosine(start: float, end: float, steps: int) -> Schedule:
     scale = math.pi / steps
 
     def schedule(t: Step) -> Any:
+        if type(t) is int:  # scalar fast path (same value as the generic line)
+            return end + half * (1.0 + math.cos(scale * (t if t < steps else steps)))
         o = ops(t)
         return end + half * (1.0 + o.cos(scale * o.minimum(t, steps)))
 
@@ -178,7 +187,13 @@ def every(schedule: Schedule, n: int) -> Schedule:
         raise ValueError(f"every: n must be >= 1, got {n=}")
     if n == 1:
         return schedule
-    return lambda t: schedule(ops(t).floor_div(t, n))
+
+    def stepped(t: Step) -> Any:
+        if type(t) is int:
+            return schedule(t // n)
+        return schedule(ops(t).floor_div(t, n))
+
+    return stepped
 
 
 def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
@@ -205,11 +220,10 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     starts = [0, *bounds]
 
     def schedule(t: Step) -> Any:
-        o = ops(t)
-        if o is _MATH:
+        if type(t) is int or ops(t) is _MATH:
             i = bisect.bisect_right(bounds, t)
             return schedules[i](t - starts[i])
-        np = o.np
+        np = ops(t).np
         idx = np.searchsorted(np.asarray(bounds), t, side="right")
         out = np.empty(np.shape(t), dtype=float)
         for i, (s, start) in enumerate(zip(schedules, starts)):

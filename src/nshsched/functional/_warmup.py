@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias
 
-from ._core import LRCurve, Schedule, Step, constant, cosine, join, linear, ops, warmup
+from ._core import _MATH, LRCurve, Schedule, Step, constant, cosine, join, linear, ops, warmup
 
 __all__ = [
     "RampType",
@@ -73,6 +73,9 @@ def hf_linear(warmup_steps: int, total: int) -> Schedule:
     denominator = max(1, span)
 
     def body(s: Step) -> Any:
+        if type(s) is int:  # scalar fast path: max(0.0, x) without the dispatch
+            x = (span - s) / denominator
+            return x if x > 0.0 else 0.0
         return ops(s).maximum(0.0, (span - s) / denominator)
 
     return _with_hf_warmup(body, warmup_steps)
@@ -99,9 +102,24 @@ def hf_cosine(
     rate = min_lr_rate
 
     def body(s: Step) -> Any:
+        if type(s) is int:  # scalar fast path: the same operations with math
+            x = 0.5 * (1.0 + math.cos(omega * (s if s < span else span))) * (1.0 - rate) + rate
+            return x if x > 0.0 else 0.0
         o = ops(s)
-        factor = 0.5 * (1.0 + o.cos(omega * o.minimum(s, span)))
-        return o.maximum(0.0, factor * (1.0 - rate) + rate)
+        if o is _MATH or not isinstance(s, o.np.ndarray):  # a number or a numpy scalar
+            factor = 0.5 * (1.0 + o.cos(omega * o.minimum(s, span)))
+            return o.maximum(0.0, factor * (1.0 - rate) + rate)
+        # numpy: the same operations, in place (one temporary array, no copies)
+        np = o.np
+        x = np.minimum(s, span, out=np.empty(np.shape(s)))  # straight into a float array
+        x *= omega
+        np.cos(x, out=x)
+        x += 1.0
+        x *= 0.5
+        if rate != 0.0:  # x * 1.0 + 0.0 == x
+            x *= 1.0 - rate
+            x += rate
+        return np.maximum(x, 0.0, out=x)
 
     return _with_hf_warmup(body, warmup_steps)
 
@@ -150,6 +168,8 @@ def hf_polynomial(warmup_steps: int, total: int, end_ratio: float, power: float 
         return _with_hf_warmup(constant(end), warmup_steps)
 
     def body(s: Step) -> Any:
+        if type(s) is int:  # scalar fast path
+            return (1.0 - end) * (1.0 - (s if s < span else span) / span) ** power + end
         o = ops(s)
         remaining = 1.0 - o.minimum(s, span) / span
         return (1.0 - end) * o.power(remaining, power) + end
@@ -260,6 +280,8 @@ def _periodic_cosine(start: float, end: float, steps: int) -> Schedule:
     scale = math.pi / steps
 
     def schedule(t: Step) -> Any:
+        if type(t) is int:
+            return end + half * (1.0 + math.cos(scale * t))
         return end + half * (1.0 + ops(t).cos(scale * t))
 
     return schedule
@@ -312,6 +334,8 @@ def warmup_cosine_curve(
         raise ValueError(f"warmup must be < total, got {warmup_steps=} >= {total=}")
     span = total - warmup_steps
     scale = warmup(cosine(1.0, 0.0, span), warmup_steps)
+    if eta_min == 0.0 and (warmup_steps == 0 or warmup_start_lr == 0.0):
+        return LRCurve(scale)  # the offset is 0 everywhere (and the scheduler's fast path applies)
     offset = cosine(0.0, eta_min, span)
     if warmup_steps > 0:
         offset = join([linear(warmup_start_lr, 0.0, warmup_steps), offset], [warmup_steps])

@@ -67,7 +67,22 @@ class ClosedFormLRScheduler(LRScheduler):
             else None
         )
         self._has_momentum = any(c is not None and c.momentum is not None for c in self._curves)
+        self._m: Any = None  # the shared multiplier of the last fast-path step
+        self._lrs: list[Any] = []
         super().__init__(optimizer, last_epoch)
+
+    @property
+    def _last_lr(self) -> list[Any]:  # type: ignore[override]
+        # Built on demand: the fast path of step() only keeps the shared multiplier.
+        m = self._m
+        if m is not None:
+            return [base * m for base in self.base_lrs]
+        return self._lrs
+
+    @_last_lr.setter
+    def _last_lr(self, value: list[Any]) -> None:
+        self._lrs = value
+        self._m = None
 
     @property
     def schedule_step(self) -> int:
@@ -85,10 +100,10 @@ class ClosedFormLRScheduler(LRScheduler):
             return
         # Fast path, inlined (one multiplier for every group, no offset/momentum/skip): the
         # same values as _apply, without its per-group dispatch.
-        m = shared(last if self._every == 1 else last // self._every)
-        self._last_lr = lrs = [base * m for base in self.base_lrs]
-        for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
+        # The LR list for get_last_lr() is built on demand from the multiplier.
+        self._m = m = shared(last if self._every == 1 else last // self._every)
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base * m
 
     def _apply(self) -> None:
         u = self.last_epoch if self._every == 1 else self.last_epoch // self._every

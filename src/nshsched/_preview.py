@@ -65,7 +65,12 @@ def preview(
         return _stepped(config, length, names, bases)
     out = np.empty((steps.size, len(bases)), dtype=np.float64)
     for i, (curve, base) in enumerate(zip(curves, bases)):
-        out[:, i] = base if curve is None else np.broadcast_to(curve.lr(steps, base), steps.shape)
+        if curve is None:
+            out[:, i] = base
+        elif curve.offset is None:  # base * scale, written straight into the column
+            np.multiply(curve.scale(steps), base, out=out[:, i])
+        else:
+            out[:, i] = np.broadcast_to(curve.lr(steps, base), steps.shape)
     return out
 
 
