@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nshsched as S
+from _helpers import step_lrs
 from nshsched.lr_scheduler._plateau_runtime import PlateauScheduler
 from nshsched.lr_scheduler._runtime import ClosedFormLRScheduler
 
@@ -330,13 +331,7 @@ def test_per_group_resume_is_exact_for_every_group() -> None:
     opt = optimizer(LRS)
     sched = config.create_scheduler(opt, length)["scheduler"]
 
-    def run(s: Any, o: torch.optim.Optimizer, n: int) -> list[list[float]]:
-        out = []
-        for _ in range(n):
-            o.step()
-            s.step()
-            out.append([g["lr"] for g in o.param_groups])
-        return out
+    run = step_lrs
 
     run(sched, opt, 120)
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import nshsched as S
+from _helpers import lrs_of, step_lrs
 from nshsched import functional as F
 from nshsched.lr_scheduler._runtime import ClosedFormLRScheduler, EveryNScheduler
 
@@ -74,17 +75,7 @@ def make_optimizer(
     return torch.optim.SGD(groups, lr=lrs[0])
 
 
-def lrs_of(optimizer: torch.optim.Optimizer) -> list[float]:
-    return [g["lr"] for g in optimizer.param_groups]
-
-
-def run(scheduler: Any, optimizer: torch.optim.Optimizer, n: int) -> list[list[float]]:
-    out = []
-    for _ in range(n):
-        optimizer.step()
-        scheduler.step()
-        out.append(lrs_of(optimizer))
-    return out
+run = step_lrs
 
 
 def build(config: S.LRSchedulerConfigBase, optimizer: torch.optim.Optimizer, length=LENGTH) -> Any:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers import step_lrs
 
 # ---------------------------------------------------------------------- formulas, written out
 
@@ -240,24 +241,14 @@ def test_resume_next_800_lrs_equal_uninterrupted() -> None:
         return opt, cfg.create_scheduler(opt, length(total))["scheduler"]
 
     opt, sched = make()
-    full = []
-    for _ in range(total):
-        opt.step()
-        sched.step()
-        full.append([g["lr"] for g in opt.param_groups])
+    full = step_lrs(sched, opt, total)
     opt2, sched2 = make()
-    for _ in range(cut):
-        opt2.step()
-        sched2.step()
+    step_lrs(sched2, opt2, cut)
     state = sched2.state_dict()
     assert all(isinstance(v, int | float | list) for v in state.values())
     opt3, sched3 = make()
     sched3.load_state_dict(state)
-    resumed = []
-    for _ in range(total - cut):
-        opt3.step()
-        sched3.step()
-        resumed.append([g["lr"] for g in opt3.param_groups])
+    resumed = step_lrs(sched3, opt3, total - cut)
     assert len(resumed) >= 800
     assert resumed == full[cut:]
 
