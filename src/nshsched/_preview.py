@@ -19,6 +19,8 @@ def preview(
     config: LRSchedulerConfigBase | Mapping[str, Any],
     length: TrainingLength,
     base_lrs: Sequence[float] | Mapping[str, float] = (1.0,),
+    *,
+    steps: Any = None,
 ) -> np.ndarray:
     """The learning rate of each param group at each optimizer step ``0..total_steps``.
 
@@ -34,9 +36,12 @@ def preview(
         length: The training length in optimizer steps.
         base_lrs: Each group's base LR: a list, or a mapping of group name to LR (needed for
             ``per_group`` configs; the columns follow its order).
+        steps: The optimizer steps to evaluate (an integer array-like, each in
+            ``0..total_steps``); default all of them. Lets a caller evaluate a long schedule
+            in chunks, or only at the points it plots.
 
     Returns:
-        A float64 array of shape ``[total_steps + 1, groups]``.
+        A float64 array of shape ``[total_steps + 1, groups]`` (``[len(steps), groups]``).
 
     Example:
         >>> import nshsched as S
@@ -59,10 +64,18 @@ def preview(
         names = [None] * len(bases)
     if not bases:
         raise ValueError("preview needs at least one base LR")
-    steps = np.arange(length.total_steps + 1, dtype=np.int64)
+    if steps is None:
+        steps = np.arange(length.total_steps + 1, dtype=np.int64)
+    else:
+        steps = np.asarray(steps, dtype=np.int64).reshape(-1)
+        if steps.size and (steps.min() < 0 or steps.max() > length.total_steps):
+            raise ValueError(
+                f"preview: steps must be in 0..{length.total_steps}, got "
+                f"{int(steps.min())}..{int(steps.max())}"
+            )
     curves = config.preview_curves(length, names)
     if curves is None:
-        return _stepped(config, length, names, bases)
+        return _stepped(config, length, names, bases)[steps]
     out = np.empty((steps.size, len(bases)), dtype=np.float64)
     for i, (curve, base) in enumerate(zip(curves, bases)):
         if curve is None:
