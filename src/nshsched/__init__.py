@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from ._preview import preview, preview_groups
     from .config import Config
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
+    from .hyperparameters import HyperparameterScheduleConfig
+    from .layer_decay import LayerDecayConfig
     from .lr_scheduler import (
         ClosedFormLRSchedulerConfigBase,
         ConstantLRConfig,
@@ -75,6 +77,7 @@ if TYPE_CHECKING:
     from .param_groups import OptimizationConfig, ParamGroupConfig
     from .registry import RegistrationError, Registry
     from .runtime.plan import HorizonWarning
+    from .several_optimizers import OptimizersConfig
 
 __version__ = "0.1.0"
 
@@ -104,11 +107,13 @@ __all__ = [
     "ExponentialLRConfig",
     "FractionConfig",
     "HorizonWarning",
+    "HyperparameterScheduleConfig",
     "InverseSqrtSchedulerConfig",
     "LBFGSConfig",
     "LRSchedulerConfig",
     "LRSchedulerConfigBase",
     "LRSchedulerMetadata",
+    "LayerDecayConfig",
     "LinearLRConfig",
     "LinearSchedulerConfig",
     "LinearWarmupCosineAnnealingLRConfig",
@@ -120,6 +125,7 @@ __all__ = [
     "OptimizationConfig",
     "OptimizerConfig",
     "OptimizerConfigBase",
+    "OptimizersConfig",
     "ParamGroupConfig",
     "PerGroupSchedulerConfig",
     "PolynomialLRConfig",
@@ -175,7 +181,9 @@ _LAZY: dict[str, str] = {
     "ExponentialLRConfig": ".lr_scheduler",
     "FractionConfig": ".duration",
     "functional": ".functional",  # a submodule
+    "HyperparameterScheduleConfig": ".hyperparameters",
     "InverseSqrtSchedulerConfig": ".lr_scheduler",
+    "LayerDecayConfig": ".layer_decay",
     "LBFGSConfig": ".optimizer",
     "LinearLRConfig": ".lr_scheduler",
     "LinearSchedulerConfig": ".lr_scheduler",
@@ -193,6 +201,7 @@ _LAZY: dict[str, str] = {
     "optimizer_registry": ".optimizer",
     "OptimizerConfig": ".optimizer",
     "OptimizerConfigBase": ".optimizer",
+    "OptimizersConfig": ".several_optimizers",
     "ParamGroupConfig": ".param_groups",
     "PerGroupSchedulerConfig": ".lr_scheduler",
     "PolynomialLRConfig": ".lr_scheduler",

@@ -89,8 +89,10 @@ def preview(
         optimizer = _optimizer(config, model)
         groups: list[dict[str, Any]] = optimizer.param_groups
         _check_key(groups, key)
-        schedule = config.group_scheduler([g["name"] for g in groups])
+        schedule = config.lr_schedule([g["name"] for g in groups])
         default_lr = float(optimizer.defaults.get("lr", float("nan")))
+        hyperparameters = config.hyperparameters
+        defaults = optimizer.defaults
     else:
         if key != "lr":
             raise ValueError(
@@ -106,9 +108,19 @@ def preview(
         schedule = config
         default_lr = float(groups[0]["lr"])
         optimizer = None
+        hyperparameters, defaults = {}, {}
     if schedule is None:
         return evaluate_constant(groups, steps, key)
-    plan = compile_plan(schedule, groups, default_lr, length, momentum=key != "lr", checks=False)
+    plan = compile_plan(
+        schedule,
+        groups,
+        default_lr,
+        length,
+        momentum=key != "lr",
+        checks=False,
+        hyperparameters=hyperparameters if key != "lr" else None,
+        defaults=defaults,
+    )
     if plan is None:
         return _stepped(schedule, length, groups, optimizer)[steps]
     return np.asarray(evaluate(plan, groups, steps, key))

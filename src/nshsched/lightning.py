@@ -86,7 +86,7 @@ def _count_batches_locally(trainer: Trainer) -> int | float:
     return max(limits)
 
 
-def training_steps(trainer: Trainer) -> tuple[int, int]:
+def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
     """``(steps_per_epoch, total_steps)``: the optimizer steps a Lightning ``Trainer`` will
     take, per epoch and in total.
 
@@ -100,6 +100,10 @@ def training_steps(trainer: Trainer) -> tuple[int, int]:
       counters go);
     - the total is ``ceil(B / A) * max_epochs``, capped by ``max_steps`` when it is set; with
       ``max_epochs=-1`` it is ``max_steps``.
+    - under manual optimization (``automatic_optimization = False``) a step is a training
+      batch (each optimizer steps once per batch; Lightning does not accumulate), and
+      Lightning's ``max_steps`` counts the steps of all ``optimizers`` together, so it
+      allows ``ceil(max_steps / optimizers)`` batches;
     - an epoch of unknown length (an iterable dataset) with ``max_steps`` set counts as the
       whole run (a warning says so: ``interval: epoch`` schedules then never advance).
 
@@ -137,6 +141,11 @@ def training_steps(trainer: Trainer) -> tuple[int, int]:
     accumulate = (
         1 if trainer.strategy.handles_gradient_accumulation else trainer.accumulate_grad_batches
     )
+    module = getattr(trainer, "lightning_module", None)
+    if module is not None and not getattr(module, "automatic_optimization", True):
+        accumulate = 1
+        if max_steps != -1:
+            max_steps = math.ceil(max_steps / optimizers)
     if batches == _INF:
         if max_steps == -1:
             raise ValueError(

@@ -7,7 +7,6 @@ list of :class:`ParamGroupConfig` into torch param groups, an optimizer and a sc
 
 from __future__ import annotations
 
-import fnmatch
 import warnings
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -16,6 +15,9 @@ from typing_extensions import Self
 
 from .config import Config
 from .duration import TrainingLength
+from .grouping import base_group
+from .hyperparameters import HyperparameterScheduleConfig, check_key
+from .layer_decay import LayerDecayConfig
 from .lr_scheduler.base import (
     LRSchedulerConfig,
     LRSchedulerConfigBase,
@@ -126,9 +128,23 @@ class OptimizationConfig(Config):
     param_groups: list[ParamGroupConfig] = Field(default_factory=list)
     """Named parameter groups; unmatched parameters form the group ``default``."""
 
-    no_weight_decay: bool = False
-    """Put 1-D parameters (biases, norm weights) of each group in ``<group>_no_decay`` with
-    weight decay 0."""
+    no_weight_decay: bool | list[str] = False
+    """``True``: put 1-D parameters (biases, norm weights) of each group, and every name a
+    ``no_weight_decay()`` method of the model or a submodule returns (timm's convention),
+    in ``<group>_no_decay`` with weight decay 0. A list: the same, plus the parameters
+    these globs match (the whole name or a dotted suffix; each must match)."""
+
+    hyperparameters: dict[str, HyperparameterScheduleConfig] = Field(default_factory=dict)
+    """Schedules for other param-group values, by key: ``weight_decay``, ``momentum``,
+    ``betas.1`` (a tuple's element), any key the optimizer's groups hold (not ``lr``)."""
+
+    layer_decay: LayerDecayConfig | None = None
+    """Layer-wise LR decay (see :class:`~nshsched.LayerDecayConfig`)."""
+
+    module: str | None = None
+    """In an :class:`~nshsched.OptimizersConfig`: the dotted path of the submodule whose
+    parameters this entry owns (on the unwrapped model); its patterns are relative to it.
+    ``None``: the whole model (in ``OptimizersConfig``, the parameters no other entry owns)."""
 
     _warned: bool = PrivateAttr(default=False)
 
@@ -140,7 +156,17 @@ class OptimizationConfig(Config):
             if name in seen:
                 raise ValueError(f"param group name {name!r} is used by more than one group")
             seen.add(name)
-        if self.no_weight_decay:
+        for key in self.hyperparameters:
+            check_key(key)
+        if self.module is not None and (
+            not self.module or any(not part for part in self.module.split("."))
+        ):
+            raise ValueError(
+                f"module: {self.module[:200]!r} is an empty submodule path; give a dotted "
+                "path such as 'encoder' or 'model.actor', or leave module unset for the "
+                "whole model"
+            )
+        if self.no_weight_decay is not False:
             generated = {n + NO_DECAY_SUFFIX for n in [*names, DEFAULT_GROUP]}
             clash = sorted(generated & seen)
             if clash:
@@ -148,7 +174,9 @@ class OptimizationConfig(Config):
                     f"param group name(s) {clash} clash with the `<group>{NO_DECAY_SUFFIX}` groups "
                     "that no_weight_decay=True creates; rename them"
                 )
-        decays = self.no_weight_decay or any(g.weight_decay is not None for g in self.param_groups)
+        decays = self.no_weight_decay is not False or any(
+            g.weight_decay is not None for g in self.param_groups
+        )
         if decays and "weight_decay" not in type(self.optimizer).model_fields:
             raise ValueError(
                 f"optimizer {self.optimizer.name!r} has no weight_decay, but "  # type: ignore[attr-defined]
@@ -181,57 +209,15 @@ class OptimizationConfig(Config):
 
     def torch_param_groups(self, module: torch.nn.Module) -> list[dict[str, Any]]:
         """The torch param-group dicts for ``module`` (``name``, ``params``, and ``lr`` /
-        ``weight_decay`` where they differ from the optimizer's).
+        ``weight_decay`` where they differ from the optimizer's); names are those of the
+        unwrapped model, relative to :attr:`module` (see :mod:`nshsched.grouping`).
 
         Raises:
             ValueError: a group matches no parameter, or a parameter matches two groups.
         """
-        named = list(module.named_parameters())
-        all_names = [n for n, _ in named]
-        for group in self.param_groups:
-            for pattern in group.params:
-                if not any(fnmatch.fnmatchcase(n, pattern) for n in all_names):
-                    shown = ", ".join(all_names[:_SHOWN_NAMES])
-                    more = (
-                        f", ... ({len(all_names)} in all)" if len(all_names) > _SHOWN_NAMES else ""
-                    )
-                    raise ValueError(
-                        f"param group {group.name!r}: pattern {pattern!r} matches no parameter "
-                        f"of {type(module).__name__} (parameters: {shown}{more})"
-                    )
-        members: dict[str, list[torch.nn.Parameter]] = {g.name: [] for g in self.param_groups}
-        members[DEFAULT_GROUP] = []
-        no_decay: dict[str, list[torch.nn.Parameter]] = {name: [] for name in members}
-        for pname, param in named:
-            owners = [
-                g.name
-                for g in self.param_groups
-                if any(fnmatch.fnmatchcase(pname, p) for p in g.params)
-            ]
-            if len(owners) > 1:
-                raise ValueError(
-                    f"parameter {pname!r} is matched by param groups {owners[0]!r} and "
-                    f"{owners[1]!r}; make their patterns disjoint"
-                )
-            if not param.requires_grad:
-                continue
-            owner = owners[0] if owners else DEFAULT_GROUP
-            target = no_decay if self.no_weight_decay and param.ndim <= 1 else members
-            target[owner].append(param)
+        from .grouping import torch_param_groups
 
-        out: list[dict[str, Any]] = []
-        for name in members:
-            spec = self.group_options(name)
-            if members[name]:
-                out.append({"name": name, "params": members[name], **spec})
-            if no_decay[name]:
-                out.append(
-                    {"name": name + NO_DECAY_SUFFIX, "params": no_decay[name], **spec}
-                    | {"weight_decay": 0.0}
-                )
-        if not out:
-            raise ValueError(f"{type(module).__name__} has no parameter with requires_grad=True")
-        return out
+        return torch_param_groups(self, module)
 
     # ------------------------------------------------------------------ schedules
 
@@ -247,11 +233,11 @@ class OptimizationConfig(Config):
         for group in self.param_groups:
             if isinstance(group.scheduler, str):  # "inherit"
                 continue
-            for name in (group.name, group.name + NO_DECAY_SUFFIX):
-                if name in group_names:
+            for name in group_names:
+                if base_group(name) in (group.name, group.name + NO_DECAY_SUFFIX):
                     overrides[name] = group.scheduler
         if not overrides:
-            return self.scheduler
+            return _expand_parts(self.scheduler, group_names)
         if self.scheduler is not None and not self._warned:
             self._warned = True
             names = [g.name for g in self.param_groups if not isinstance(g.scheduler, str)]
@@ -265,7 +251,19 @@ class OptimizationConfig(Config):
             return None  # every group constant: nothing to schedule
         from .lr_scheduler.composition import PerGroupSchedulerConfig
 
-        return PerGroupSchedulerConfig(default=self.scheduler, groups=overrides)
+        return PerGroupSchedulerConfig(
+            default=_expand_parts(self.scheduler, group_names), groups=overrides
+        )
+
+    def lr_schedule(self, group_names: list[str]) -> LRSchedulerConfigBase | None:
+        """:meth:`group_scheduler`, or a constant LR schedule when only
+        :attr:`hyperparameters` are scheduled (so one scheduler writes them)."""
+        config = self.group_scheduler(group_names)
+        if config is None and self.hyperparameters:
+            from .lr_scheduler.hf import ConstantSchedulerConfig
+
+            return ConstantSchedulerConfig()
+        return config
 
     def base_lrs(self, module: torch.nn.Module) -> dict[str, float]:
         """Each param group's base LR by name (as :func:`nshsched.preview` takes them)."""
@@ -281,11 +279,13 @@ class OptimizationConfig(Config):
         from .runtime.dicts import scheduler_dicts
 
         optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
-        config = self.group_scheduler([g["name"] for g in optimizer.param_groups])
+        config = self.lr_schedule([g["name"] for g in optimizer.param_groups])
         if config is None:
             return optimizer, []
         length = resolve_length(length_source)
-        return optimizer, scheduler_dicts(config, optimizer, length, per_step=per_step)
+        return optimizer, scheduler_dicts(
+            config, optimizer, length, per_step=per_step, hyperparameters=self.hyperparameters
+        )
 
     def build(
         self, module: torch.nn.Module, length: TrainingLength
@@ -312,15 +312,19 @@ class OptimizationConfig(Config):
         from .runtime.scheduler import EveryNScheduler
 
         optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
-        config = self.group_scheduler([g["name"] for g in optimizer.param_groups])
+        config = self.lr_schedule([g["name"] for g in optimizer.param_groups])
         if config is None:
             return optimizer, None
         if compilable(config):
-            return optimizer, build_scheduler(config, optimizer, length, per_step=True)
+            return optimizer, build_scheduler(
+                config, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
+            )
         # A custom scheduler (create_scheduler_impl only).
         from .runtime.dicts import scheduler_dicts
 
-        spec = scheduler_dicts(config, optimizer, length, per_step=True)[0]
+        spec = scheduler_dicts(
+            config, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
+        )[0]
         scheduler = spec["scheduler"]
         if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1:
             scheduler = EveryNScheduler(scheduler, spec["frequency"])
@@ -352,3 +356,25 @@ class OptimizationConfig(Config):
         if len(specs) == 1:
             return {"optimizer": optimizer, "lr_scheduler": specs[0]}
         return [optimizer], specs
+
+
+def _expand_parts(
+    config: LRSchedulerConfigBase | None, group_names: list[str]
+) -> LRSchedulerConfigBase | None:
+    """A ``per_group`` config whose ``groups`` name configured groups, extended to the
+    parts ``layer_decay`` splits them into (``head`` -> ``head.layer0``, ...)."""
+    groups = getattr(config, "groups", None)
+    if getattr(config, "runtime_kind", None) != "per_group" or not isinstance(groups, dict):
+        return config
+    split = {name for name in group_names if base_group(name) != name}
+    if not split:
+        return config
+    expanded = dict(groups)
+    for name in split:
+        base = base_group(name)
+        if base in groups and name not in groups:
+            expanded[name] = groups[base]
+    for base in {base_group(n) for n in split}:
+        if base in expanded and base not in group_names:
+            del expanded[base]
+    return config.model_copy(update={"groups": expanded})  # type: ignore[union-attr]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..duration import TrainingLength
@@ -19,17 +20,31 @@ _PASSED_ON = ("monitor", "reduce_on_plateau", "strict", "name")
 
 
 def optimizer_plan(
-    config: Config, optimizer: Optimizer, length: TrainingLength, *, per_step: bool
+    config: Config,
+    optimizer: Optimizer,
+    length: TrainingLength,
+    *,
+    per_step: bool,
+    hyperparameters: Mapping[str, Any] | None = None,
 ) -> Plan | None:
     """:func:`~nshsched.runtime.plan.compile_plan` for a torch optimizer's groups."""
     default_lr = optimizer.defaults.get("lr")
-    return compile_plan(
+    plan = compile_plan(
         config,
         optimizer.param_groups,
         float(default_lr) if default_lr is not None else float("nan"),
         length,
         per_step=per_step,
+        hyperparameters=hyperparameters,
+        defaults=optimizer.defaults,
     )
+    if plan is None and hyperparameters:
+        raise ValueError(
+            f"hyperparameters: {type(config).__name__} is a custom scheduler "
+            "(create_scheduler_impl), which cannot share its state with scheduled "
+            "hyperparameters; use a closed-form or plateau LR schedule"
+        )
+    return plan
 
 
 def _plateau(part: PlateauPart, optimizer: Optimizer, every: bool) -> PlateauScheduler:
@@ -57,13 +72,16 @@ def build_scheduler(
     length: TrainingLength,
     *,
     per_step: bool = False,
+    hyperparameters: Mapping[str, Any] | None = None,
 ) -> Any:
     """The one torch scheduler of a closed-form or plateau config (a ``per_group`` config
     with plateau groups next to closed-form ones needs several: see
     :func:`scheduler_dicts`)."""
     from .scheduler import ClosedFormLRScheduler
 
-    plan = optimizer_plan(config, optimizer, length, per_step=per_step)
+    plan = optimizer_plan(
+        config, optimizer, length, per_step=per_step, hyperparameters=hyperparameters
+    )
     if plan is None:
         raise TypeError(f"{type(config).__name__} is not a closed-form or plateau schedule")
     if plan.plateaus:
@@ -86,6 +104,7 @@ def scheduler_dicts(
     length: TrainingLength,
     *,
     per_step: bool = False,
+    hyperparameters: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Lightning's ``lr_scheduler`` dicts for ``config`` driving ``optimizer``.
 
@@ -99,7 +118,9 @@ def scheduler_dicts(
     from .scheduler import ClosedFormLRScheduler
 
     md = config.resolved_metadata()
-    plan = optimizer_plan(config, optimizer, length, per_step=per_step)
+    plan = optimizer_plan(
+        config, optimizer, length, per_step=per_step, hyperparameters=hyperparameters
+    )
     out: list[dict[str, Any]] = []
     if plan is None:
         out.append(_custom_dict(config, optimizer, length))

@@ -179,6 +179,8 @@ def compile_plan(
     per_step: bool = False,
     momentum: bool = True,
     checks: bool = True,
+    hyperparameters: Mapping[str, Any] | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Plan | None:
     """The plan of ``config`` for param groups ``groups``, or ``None`` for a custom
     scheduler (one that only implements ``create_scheduler_impl``).
@@ -192,6 +194,9 @@ def compile_plan(
             interval (plain loops).
         momentum: Add the targets of a cycled momentum (off for an LR-only preview).
         checks: Run the horizon check (off for previews, which create no scheduler).
+        hyperparameters: Scheduled param-group keys other than the LR (key ->
+            ``HyperparameterScheduleConfig``): their targets join the plan.
+        defaults: The optimizer's defaults (for ``start``/``end`` hyperparameters).
 
     Raises:
         ValueError: A schedule gives a non-finite or negative LR within the horizon, a
@@ -250,9 +255,34 @@ def compile_plan(
         return None
     if momentum:
         plan.targets += _momentum_targets(plan, groups)
+    if hyperparameters:
+        plan.targets += _hyper_targets(plan, hyperparameters, groups, defaults or {}, checks)
     _check_finite(plan, groups)
-    plan.schedule, plan.fingerprint = fingerprint(config, length)
+    plan.schedule, plan.fingerprint = fingerprint(config, length, hyperparameters)
     return plan
+
+
+def _hyper_targets(
+    plan: Plan,
+    hyperparameters: Mapping[str, Any],
+    groups: Sequence[Mapping[str, Any]],
+    defaults: Mapping[str, Any],
+    checks: bool,
+) -> list[Target]:
+    from .hyper import hyper_targets
+
+    if checks:
+        for hp in hyperparameters.values():
+            _check_horizon(hp.schedule, plan.length)
+    taken = {(t.group, t.key) for t in plan.targets if t.curve is not None}
+    out: list[Target] = hyper_targets(hyperparameters, groups, defaults, plan.length, Target)
+    for t in out:
+        if (t.group, t.key) in taken:
+            raise ValueError(
+                f"hyperparameters.{t.key}: {_tag(plan.config)} already schedules {t.key} "
+                "(it cycles the momentum); set its cycle_momentum: false or drop this entry"
+            )
+    return out
 
 
 def _ratio(group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config: Config) -> float:
@@ -305,9 +335,7 @@ def _check_finite(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> None:
             target.curve.lr(steps, base_value(groups[target.group], target.key), target.ratio),
             steps.shape,
         )
-        bad = ~np.isfinite(values)
-        if target.key == "lr":
-            bad |= values < 0
+        bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             i = int(np.argmax(bad))
             name = groups[target.group].get("name", target.group)

@@ -66,9 +66,23 @@ def _local(length: TrainingLength, steps: int) -> TrainingLength:
     return TrainingLength(steps_per_epoch=length.steps_per_epoch, total_steps=max(1, steps))
 
 
-def fingerprint(config: BaseModel, length: TrainingLength) -> tuple[str, str]:
-    """``(schedule, fingerprint)``: the resolved schedule as canonical JSON, and its hash."""
-    text = json.dumps(resolved_schedule(config, length), sort_keys=True, separators=(",", ":"))
+def fingerprint(
+    config: BaseModel, length: TrainingLength, hyperparameters: Mapping[str, Any] | None = None
+) -> tuple[str, str]:
+    """``(schedule, fingerprint)``: the resolved schedule as canonical JSON, and its hash.
+
+    Scheduled hyperparameters are part of the schedule: with any, the resolved schedule is
+    ``{"lr": <the LR schedule>, "hyperparameters": {key: <resolved>, ...}}``.
+    """
+    resolved = resolved_schedule(config, length)
+    if hyperparameters:
+        resolved = {
+            "lr": resolved,
+            "hyperparameters": {
+                str(k): resolved_schedule(v, length) for k, v in hyperparameters.items()
+            },
+        }
+    text = json.dumps(resolved, sort_keys=True, separators=(",", ":"))
     return text, hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

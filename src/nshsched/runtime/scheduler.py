@@ -104,7 +104,27 @@ class ClosedFormLRScheduler(LRScheduler):
         self._m: Any = None  # the shared multiplier of the last fast-path step
         self._lrs: list[Any] = []
         self._writers: list[tuple[_Writer, float]] = []
+        # Lanes: when every target is a plain float under a plain key following a pure scale
+        # curve, one multiplier per distinct curve and key per step, then one write per group.
+        self._laned = self._shared is None and all(
+            t.curve is not None
+            and t.curve.offset is None
+            and t.curve.ref_offset is None
+            and "." not in t.key
+            and not isinstance(groups[t.group][t.key], Tensor)
+            for t in plan.targets
+        )
+        self._lanes: list[tuple[Any, str, list[tuple[int, float]]]] = []
         super().__init__(optimizer, last_epoch)
+
+    def _build_lanes(self) -> None:
+        lanes: dict[tuple[int, str], tuple[Any, str, list[tuple[int, float]]]] = {}
+        for t in self.plan.targets:
+            assert t.curve is not None  # checked by _laned
+            base: Any = self.base_lrs[t.group] if t.key == "lr" else self.base_values[t.key][t.group]
+            lane = lanes.setdefault((id(t.curve.scale), t.key), (t.curve.scale, t.key, []))
+            lane[2].append((t.group, float(base)))
+        self._lanes = list(lanes.values())
 
     def _build_writers(self) -> None:
         groups = self.optimizer.param_groups
@@ -140,7 +160,19 @@ class ClosedFormLRScheduler(LRScheduler):
         self.last_epoch = last = self.last_epoch + 1 if epoch is None else int(epoch)
         shared = self._shared
         if shared is None:
-            self._apply()
+            if not self._laned:
+                self._apply()
+                return
+            # Lanes: each distinct (curve, key) evaluated once, then plain float writes.
+            if not self._lanes:
+                self._build_lanes()
+            t = last if self._unit == 1 else last * self._unit
+            groups = self.optimizer.param_groups
+            for scale, key, members in self._lanes:
+                value = scale(t)
+                for i, b in members:
+                    groups[i][key] = b * value
+            self._last_lr = [g["lr"] for g in groups]
             return
         # Fast path: one multiplier for every group, plain floats, nothing else to write.
         self._m = m = shared(last if self._unit == 1 else last * self._unit)
@@ -230,6 +262,7 @@ class ClosedFormLRScheduler(LRScheduler):
             if key in self.base_values and len(values) == len(self.base_values[key]):
                 self.base_values[key] = [float(v) for v in values]
         self._writers = []
+        self._lanes = []
         self._step_count = int(state_dict.get("_step_count", step + 1))
         self.last_epoch = step
         self._apply()
