@@ -121,7 +121,9 @@ class ClosedFormLRScheduler(LRScheduler):
         lanes: dict[tuple[int, str], tuple[Any, str, list[tuple[int, float]]]] = {}
         for t in self.plan.targets:
             assert t.curve is not None  # checked by _laned
-            base: Any = self.base_lrs[t.group] if t.key == "lr" else self.base_values[t.key][t.group]
+            base: Any = (
+                self.base_lrs[t.group] if t.key == "lr" else self.base_values[t.key][t.group]
+            )
             lane = lanes.setdefault((id(t.curve.scale), t.key), (t.curve.scale, t.key, []))
             lane[2].append((t.group, float(base)))
         self._lanes = list(lanes.values())

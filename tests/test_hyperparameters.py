@@ -1,0 +1,277 @@
+"""Scheduled hyperparameters (API §9): weight decay, momentum, betas on the LR's runtime."""
+
+from __future__ import annotations
+
+import csv
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from pydantic import ValidationError
+
+import nshsched as S
+
+RTOL = 1e-12
+LENGTH = S.TrainingLength(steps_per_epoch=5, total_steps=10)
+
+
+def _model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 1))
+
+
+def _dino(**extra) -> S.OptimizationConfig:
+    return S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "adamw", "lr": 1e-3, "weight_decay": 0.04},
+            "scheduler": {"name": "cosine"},
+            "param_groups": [{"name": "head", "params": ["1.*"], "weight_decay": 0.08}],
+            "no_weight_decay": True,
+            "hyperparameters": {
+                "weight_decay": {"schedule": {"name": "cosine"}, "start": 0.04, "end": 0.4}
+            },
+            **extra,
+        }
+    )
+
+
+def _stepped(opt, sched, key: str, n: int) -> np.ndarray:
+    from nshsched.runtime.hyper import key_value
+
+    rows = [[float(key_value(g, key)) for g in opt.param_groups]]
+    for _ in range(n):
+        opt.step()
+        sched.step()
+        rows.append([float(key_value(g, key)) for g in opt.param_groups])
+    return np.array(rows)
+
+
+def test_dino_weight_decay_table_and_formula() -> None:
+    cfg = _dino()
+    opt, sched = cfg.build(_model(), LENGTH)
+    names = [g["name"] for g in opt.param_groups]
+    assert names == ["head", "head_no_decay", "default", "default_no_decay"]
+    got = _stepped(opt, sched, "weight_decay", 10)
+    # v(t) = configured / 0.04 * (0.4 + (0.04 - 0.4) * m(t)), m(t) = (1 + cos(pi t / 10)) / 2
+    m = (1 + np.cos(np.pi * np.arange(11) / 10)) / 2
+    default = 0.4 + (0.04 - 0.4) * m
+    want = np.stack([2 * default, 0 * m, default, 0 * m], axis=1)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-15)
+    # the table: the default group at steps 0, 5, 10
+    np.testing.assert_allclose(got[[0, 5, 10], 2], [0.04, 0.22, 0.4], rtol=RTOL)
+    # the same scheduler keeps driving the LR
+    np.testing.assert_allclose(opt.param_groups[2]["lr"], 0.0, atol=1e-15)  # cosine to 0 at the end
+    np.testing.assert_allclose(S.preview(cfg, LENGTH, model=_model(), key="weight_decay"), want)
+
+
+def test_relative_schedule_multiplies_each_group() -> None:
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+            "param_groups": [{"name": "head", "params": ["1.*"]}],
+            "hyperparameters": {
+                "momentum": {
+                    "schedule": {"name": "linear", "warmup": {"kind": "steps", "value": 2}}
+                }
+            },
+        }
+    )
+    opt, sched = cfg.build(_model(), LENGTH)
+    got = _stepped(opt, sched, "momentum", 10)
+    # warmup 2 steps from 0 to 1, then linear from 1 to 0 over the remaining 8: 0.9 * m(t)
+    m = np.array([0, 0.5] + [1 - (t - 2) / 8 for t in range(2, 11)])
+    np.testing.assert_allclose(got, np.stack([0.9 * m, 0.9 * m], axis=1), rtol=RTOL, atol=1e-15)
+    # the LR stays constant (no scheduler configured: a constant one writes it)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.1]
+
+
+def test_tuple_element_and_offset_read_as_factor() -> None:
+    # cosine_annealing_lr with eta_min=0.5 read for a base of 1: m(t) = 0.5 + 0.5 (1 + cos(pi t / T)) / 2
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.9, 0.98]},
+            "hyperparameters": {
+                "betas.1": {
+                    "schedule": {
+                        "name": "cosine_annealing_lr",
+                        "T_max": 10,
+                        "eta_min": 0.5,
+                        "interval": "step",
+                    }
+                }
+            },
+        }
+    )
+    opt, sched = cfg.build(_model(), LENGTH)
+    got = _stepped(opt, sched, "betas.1", 10)[:, 0]
+    t = np.arange(11)
+    np.testing.assert_allclose(
+        got, 0.98 * (0.5 + 0.5 * (1 + np.cos(np.pi * t / 10)) / 2), rtol=RTOL
+    )
+    assert opt.param_groups[0]["betas"][0] == 0.9
+    np.testing.assert_allclose(S.preview(cfg, LENGTH, key="betas.1")[:, 0], got, rtol=RTOL)
+
+
+def test_interval_and_frequency_counted_in_optimizer_steps() -> None:
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 0.1},
+            "hyperparameters": {
+                "weight_decay": {
+                    "schedule": {"name": "step_lr", "step_size": 1, "gamma": 0.5},
+                    "start": 0.1,
+                    "end": 0.0,
+                }
+            },
+        }
+    )
+    opt, sched = cfg.build(_model(), LENGTH)
+    got = _stepped(opt, sched, "weight_decay", 10)[:, 0]
+    # interval epoch (5 steps): m = 0.5 ** (t // 5); v = 0 + 0.1 m
+    np.testing.assert_allclose(got, [0.1 * 0.5 ** (t // 5) for t in range(11)], rtol=RTOL)
+
+
+def test_resume_restores_values_and_checks_fingerprint() -> None:
+    cfg = _dino()
+    opt, sched = cfg.build(_model(), LENGTH)
+    for _ in range(4):
+        opt.step()
+        sched.step()
+    state = sched.state_dict()
+    expected = _stepped(opt, sched, "weight_decay", 3)[1:]
+    opt2, sched2 = cfg.build(_model(), LENGTH)
+    sched2.load_state_dict(state)
+    np.testing.assert_allclose(_stepped(opt2, sched2, "weight_decay", 3)[1:], expected, rtol=RTOL)
+    edited = _dino()
+    edited.hyperparameters["weight_decay"] = S.HyperparameterScheduleConfig(
+        schedule={"name": "cosine"}, start=0.04, end=0.2
+    )
+    _opt3, sched3 = edited.build(_model(), LENGTH)
+    with pytest.raises(ValueError, match=r"hyperparameters\.weight_decay\.end: 0\.4 -> 0\.2"):
+        sched3.load_state_dict(state)
+
+
+def test_step_zero_written_at_build() -> None:
+    opt, _ = _dino().build(_model(), LENGTH)
+    assert opt.param_groups[0]["weight_decay"] == pytest.approx(0.08, rel=RTOL)
+
+
+def test_errors_name_the_field() -> None:
+    with pytest.raises(ValidationError, match="the key 'lr' is scheduled by `scheduler`"):
+        _dino(hyperparameters={"lr": {"schedule": {"name": "cosine"}}})
+    with pytest.raises(ValidationError, match="set both start and end"):
+        S.HyperparameterScheduleConfig(schedule={"name": "cosine"}, start=0.1)
+    for tag in ("reduce_lr_on_plateau", "step_decay"):
+        schedule = (
+            {"name": tag, "monitor": "loss", "patience": 1, "factor": 0.5}
+            if tag == "reduce_lr_on_plateau"
+            else {"name": tag, "intervals": [{"start": 0, "end": 5, "lr": 0.1}]}
+        )
+        with pytest.raises(ValidationError, match=f"schedule: '{tag}' cannot schedule"):
+            S.HyperparameterScheduleConfig(schedule=schedule)
+    bad_key = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "adam", "lr": 1e-3},
+            "hyperparameters": {"momentum": {"schedule": {"name": "cosine"}}},
+        }
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"hyperparameters\.momentum: .*the keys there are \[.*'betas\.0', 'betas\.1'",
+    ):
+        bad_key.build(_model(), LENGTH)
+    bad_index = bad_key.model_copy(
+        update={
+            "hyperparameters": {
+                "betas.2": S.HyperparameterScheduleConfig(schedule={"name": "cosine"})
+            }
+        }
+    )
+    with pytest.raises(ValueError, match=r"hyperparameters\.betas\.2: .*the keys there are"):
+        bad_index.build(_model(), LENGTH)
+    zero = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1},
+            "hyperparameters": {
+                "weight_decay": {"schedule": {"name": "cosine"}, "start": 0.1, "end": 0.0}
+            },
+        }
+    )
+    with pytest.raises(ValueError, match=r"hyperparameters\.weight_decay: start/end .* 0\.0"):
+        zero.build(_model(), LENGTH)
+    with pytest.raises(ValueError, match=r"hyperparameters\.weight_decay: start/end"):
+        S.preview(zero, LENGTH, key="weight_decay")
+
+
+def test_one_write_per_group_per_key_on_the_lane_path() -> None:
+    """LR and weight decay on plain floats take the lane path: one multiplier per curve."""
+    _opt, sched = _dino().build(_model(), LENGTH)
+    assert sched._laned
+    assert {(key, len(members)) for _, key, members in sched._lanes} == {
+        ("lr", 4),
+        ("weight_decay", 4),
+    }
+
+
+def test_lightning_monitor_logs_momentum_and_weight_decay(tmp_path) -> None:
+    lightning = pytest.importorskip("lightning")
+    from lightning.pytorch.callbacks import LearningRateMonitor
+    from lightning.pytorch.loggers import CSVLogger
+
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
+            "scheduler": {"name": "cosine"},
+            "hyperparameters": {
+                "weight_decay": {"schedule": {"name": "linear"}, "start": 0.01, "end": 0.1},
+                "momentum": {"schedule": {"name": "cosine"}, "start": 0.9, "end": 1.0},
+            },
+        }
+    )
+
+    class Module(lightning.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = torch.nn.Linear(3, 1)
+
+        def training_step(self, batch, _):
+            return self.net(batch[0]).pow(2).mean()
+
+        def configure_optimizers(self):
+            return cfg.configure_optimizers(self)
+
+    data = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.randn(16, 3)), batch_size=2
+    )
+    trainer = lightning.Trainer(
+        max_epochs=2,
+        accelerator="cpu",
+        logger=CSVLogger(tmp_path, name="run"),
+        callbacks=[
+            LearningRateMonitor(logging_interval="step", log_momentum=True, log_weight_decay=True)
+        ],
+        log_every_n_steps=1,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    module = Module()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(module, data)
+    length = S.TrainingLength(steps_per_epoch=8, total_steps=16)
+    rows = list(csv.DictReader(next(tmp_path.rglob("metrics.csv")).read_text().splitlines()))
+    for key, column in (
+        ("weight_decay", "lr-SGD/default-weight_decay"),
+        ("momentum", "lr-SGD/default-momentum"),
+        ("lr", "lr-SGD/default"),
+    ):
+        logged = {int(r["step"]): float(r[column]) for r in rows if r.get(column)}
+        assert sorted(logged) == list(range(16)), column
+        want = S.preview(cfg, length, model=module, key=key)[:-1, 0]
+        np.testing.assert_allclose([logged[t] for t in range(16)], want, rtol=1e-6)
+    # momentum: 1 + (0.9 - 1) (1 + cos(pi t / 16)) / 2 at t = 8 is 0.95
+    assert S.preview(cfg, length, key="momentum")[8, 0] == pytest.approx(0.95, rel=RTOL)
+    assert math.isclose(S.preview(cfg, length, key="weight_decay")[8, 0], 0.055, rel_tol=RTOL)
