@@ -1,0 +1,262 @@
+"""Layer-wise LR decay, no weight decay by name, wrapped models (API §9)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from pydantic import ValidationError
+
+import nshsched as S
+
+LENGTH = S.TrainingLength(steps_per_epoch=1, total_steps=4)
+
+
+class Block(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.norm1 = torch.nn.LayerNorm(4)
+        self.fc = torch.nn.Linear(4, 4)
+
+
+class TinyViT(torch.nn.Module):
+    """The parameter names of a timm ViT, small."""
+
+    def __init__(self, depth: int = 3) -> None:
+        super().__init__()
+        self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, 4))
+        self.pos_embed = torch.nn.Parameter(torch.zeros(1, 5, 4))
+        self.patch_embed = torch.nn.Linear(4, 4)
+        self.blocks = torch.nn.ModuleList(Block() for _ in range(depth))
+        self.norm = torch.nn.LayerNorm(4)
+        self.head = torch.nn.Linear(4, 2)
+
+    def no_weight_decay(self) -> set[str]:
+        return {"pos_embed", "cls_token", "dist_token"}
+
+
+def _groups(cfg: S.OptimizationConfig, model: torch.nn.Module) -> dict[str, dict]:
+    opt, _ = cfg.build(model, LENGTH)
+    return {g["name"]: g for g in opt.param_groups}
+
+
+def _config(**extra) -> S.OptimizationConfig:
+    return S.OptimizationConfig.model_validate(
+        {"optimizer": {"name": "adamw", "lr": 1.0, "weight_decay": 0.05}, **extra}
+    )
+
+
+def _names(model: torch.nn.Module, group: dict) -> set[str]:
+    ids = {id(p) for p in group["params"]}
+    return {n for n, p in model.named_parameters() if id(p) in ids}
+
+
+def test_layer_scales_table() -> None:
+    model = TinyViT(depth=3)  # L = 3
+    groups = _groups(_config(layer_decay={"rate": 0.5}), model)
+    lrs = {name: g["lr"] for name, g in groups.items()}
+    # rate ** (L - i) for layer i, rate ** (L + 1) for embeddings, rate for the norm, 1 else
+    assert lrs == {
+        "default": 1.0,
+        "default.embeddings": 0.5**4,
+        "default.layer0": 0.5**3,
+        "default.layer1": 0.5**2,
+        "default.layer2": 0.5**1,
+        "default.last": 0.5,
+    }
+    assert _names(model, groups["default"]) == {"head.weight", "head.bias"}
+    assert _names(model, groups["default.embeddings"]) == {
+        "cls_token",
+        "pos_embed",
+        "patch_embed.weight",
+        "patch_embed.bias",
+    }
+    assert _names(model, groups["default.last"]) == {"norm.weight", "norm.bias"}
+
+
+def test_layer_decay_multiplies_group_lr_and_splits_no_decay() -> None:
+    model = TinyViT(depth=2)
+    cfg = _config(
+        layer_decay={"rate": 0.5},
+        no_weight_decay=True,
+        param_groups=[{"name": "body", "params": ["blocks.*"], "lr_scale": 0.1}],
+    )
+    groups = _groups(cfg, model)
+    assert groups["body.layer0"]["lr"] == pytest.approx(0.1 * 0.25, rel=1e-12)
+    assert groups["body_no_decay.layer1"]["lr"] == pytest.approx(0.1 * 0.5, rel=1e-12)
+    assert groups["body_no_decay.layer1"]["weight_decay"] == 0.0
+    # no_weight_decay(): pos_embed and cls_token are not 1-D but join the no-decay part
+    assert _names(model, groups["default_no_decay.embeddings"]) == {
+        "cls_token",
+        "pos_embed",
+        "patch_embed.bias",
+    }
+
+
+def test_group_schedule_applies_to_all_parts() -> None:
+    model = TinyViT(depth=2)
+    cfg = _config(
+        layer_decay={"rate": 0.5},
+        param_groups=[
+            {"name": "body", "params": ["blocks.*"], "scheduler": {"name": "linear"}},
+        ],
+    )
+    opt, sched = cfg.build(model, LENGTH)
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    lrs = {g["name"]: g["lr"] for g in opt.param_groups}
+    # linear over 4 steps: m(2) = 0.5 on body's parts; the rest is constant
+    assert lrs["body.layer0"] == pytest.approx(0.25 * 0.5, rel=1e-12)
+    assert lrs["body.layer1"] == pytest.approx(0.5 * 0.5, rel=1e-12)
+    assert lrs["default.last"] == 0.5
+
+
+def test_per_group_schedule_named_by_group_applies_to_parts() -> None:
+    model = TinyViT(depth=2)
+    cfg = _config(
+        layer_decay={"rate": 0.5},
+        scheduler={"name": "per_group", "default": None, "groups": {"default": {"name": "linear"}}},
+    )
+    opt, sched = cfg.build(model, LENGTH)
+    opt.step()
+    sched.step()
+    lrs = {g["name"]: g["lr"] for g in opt.param_groups}
+    assert lrs["default.layer1"] == pytest.approx(0.5 * 0.75, rel=1e-12)
+    assert lrs["default"] == pytest.approx(0.75, rel=1e-12)
+
+
+def test_hf_style_names() -> None:
+    class Bert(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embeddings = torch.nn.Embedding(4, 4)
+            self.encoder = torch.nn.Module()
+            self.encoder.layer = torch.nn.ModuleList(torch.nn.Linear(4, 4) for _ in range(2))
+            self.classifier = torch.nn.Linear(4, 2)
+
+    groups = _groups(_config(layer_decay={"rate": 0.5}), Bert())
+    assert {n: g["lr"] for n, g in groups.items()} == {
+        "default": 1.0,
+        "default.embeddings": 0.125,
+        "default.layer0": 0.25,
+        "default.layer1": 0.5,
+    }
+
+
+def test_layer_decay_errors() -> None:
+    with pytest.raises(ValueError, match=r"layer_decay\.layers: .* matches no trainable parameter"):
+        _groups(_config(layer_decay={"rate": 0.5, "layers": r"stages\.(\d+)\."}), TinyViT())
+    with pytest.raises(ValidationError, match="needs a group capturing the layer index"):
+        S.LayerDecayConfig(rate=0.5, layers=r"blocks\.\d+")
+    with pytest.raises(ValidationError, match="not a regular expression"):
+        S.LayerDecayConfig(rate=0.5, layers=r"blocks\.(")
+    with pytest.raises(ValidationError, match="rate"):
+        S.LayerDecayConfig(rate=0.0)
+
+
+def _timm():
+    try:
+        import timm
+    except Exception as e:  # timm needs torchvision, which may not load with the CPU torch
+        pytest.skip(f"timm cannot be imported here: {type(e).__name__}: {e}")
+    return timm
+
+
+def test_same_scales_as_timm_on_timm_vit() -> None:
+    timm = _timm()
+    from timm.optim import param_groups_layer_decay
+
+    model = timm.create_model(
+        "vit_tiny_patch16_224", pretrained=False, depth=4, num_classes=3, img_size=32
+    )
+    theirs: dict[str, float] = {}
+    for group in param_groups_layer_decay(model, layer_decay=0.7, weight_decay=0.05):
+        for p in group["params"]:
+            theirs[next(n for n, q in model.named_parameters() if q is p)] = group["lr_scale"]
+    cfg = _config(layer_decay={"rate": 0.7}, no_weight_decay=True)
+    opt, _ = cfg.build(model, LENGTH)
+    ours = {}
+    for g in opt.param_groups:
+        for p in g["params"]:
+            ours[next(n for n, q in model.named_parameters() if q is p)] = g["lr"]
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert ours[name] == pytest.approx(theirs[name], rel=1e-12), name
+
+
+# ---------------------------------------------------------------------- no weight decay
+
+
+def test_no_weight_decay_list_and_methods_of_submodules() -> None:
+    class Wrapper(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = TinyViT(depth=1)
+            self.extra = torch.nn.Linear(4, 4)
+
+    model = Wrapper()
+    groups = _groups(_config(no_weight_decay=["extra.weight"]), model)
+    assert _names(model, groups["default"]) == {
+        "model.patch_embed.weight",
+        "model.blocks.0.fc.weight",
+        "model.head.weight",
+    }
+    assert "model.cls_token" in _names(model, groups["default_no_decay"])
+    assert "extra.weight" in _names(model, groups["default_no_decay"])
+    with pytest.raises(ValueError, match=r"no_weight_decay: pattern 'gamma' matches no parameter"):
+        _groups(_config(no_weight_decay=["gamma"]), model)
+
+
+def test_suffix_globs() -> None:
+    model = torch.nn.Sequential(TinyViT(depth=1))
+    groups = _groups(_config(no_weight_decay=["head.weight"]), model)
+    assert "0.head.weight" in _names(model, groups["default_no_decay"])
+
+
+# ---------------------------------------------------------------------- wrappers
+
+
+def _param_group_names(cfg: S.OptimizationConfig, model: torch.nn.Module) -> dict[str, int]:
+    opt, _ = cfg.build(model, LENGTH)
+    return {g["name"]: len(g["params"]) for g in opt.param_groups}
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    ["compile", "data_parallel", "checkpoint", "nested"],
+)
+def test_wrappers_looked_through(wrap: str) -> None:
+    from torch.distributed.algorithms._checkpoint.checkpoint_wrapper import checkpoint_wrapper
+
+    inner = TinyViT(depth=2)
+    if wrap == "compile":
+        model: torch.nn.Module = torch.compile(inner)
+    elif wrap == "data_parallel":
+        model = torch.nn.DataParallel(inner)
+    elif wrap == "checkpoint":
+        inner.blocks[0] = checkpoint_wrapper(inner.blocks[0])
+        model = inner
+    else:
+        inner.blocks[1] = checkpoint_wrapper(inner.blocks[1])
+        model = torch.compile(torch.nn.DataParallel(inner))
+    cfg = _config(
+        param_groups=[{"name": "head", "params": ["head.*"]}],
+        no_weight_decay=True,
+        layer_decay={"rate": 0.5},
+    )
+    plain = _config(
+        param_groups=[{"name": "head", "params": ["head.*"]}],
+        no_weight_decay=True,
+        layer_decay={"rate": 0.5},
+    )
+    assert _param_group_names(cfg, model) == _param_group_names(plain, TinyViT(depth=2))
+
+
+def test_child_named_module_is_not_a_wrapper() -> None:
+    class Holder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.module = torch.nn.Linear(2, 2)
+
+    cfg = _config(param_groups=[{"name": "m", "params": ["module.*"]}])
+    assert _param_group_names(cfg, Holder()) == {"m": 2}
