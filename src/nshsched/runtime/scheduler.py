@@ -115,6 +115,7 @@ class ClosedFormLRScheduler(LRScheduler):
             for t in plan.targets
         )
         self._lanes: list[tuple[Any, str, list[tuple[int, float]]]] = []
+        self._lr_lane: int | None = None
         super().__init__(optimizer, last_epoch)
 
     def _build_lanes(self) -> None:
@@ -127,6 +128,15 @@ class ClosedFormLRScheduler(LRScheduler):
             lane = lanes.setdefault((id(t.curve.scale), t.key), (t.curve.scale, t.key, []))
             lane[2].append((t.group, float(base)))
         self._lanes = list(lanes.values())
+        # One LR lane over every group in order: the LRs in force are base_lrs × its value,
+        # computed only when asked (get_last_lr), as on the one-multiplier fast path.
+        lr_lanes = [lane for lane in self._lanes if lane[1] == "lr"]
+        n = len(self.optimizer.param_groups)
+        self._lr_lane = (
+            self._lanes.index(lr_lanes[0])
+            if len(lr_lanes) == 1 and [i for i, _ in lr_lanes[0][2]] == list(range(n))
+            else None
+        )
 
     def _build_writers(self) -> None:
         groups = self.optimizer.param_groups
@@ -170,11 +180,16 @@ class ClosedFormLRScheduler(LRScheduler):
                 self._build_lanes()
             t = last if self._unit == 1 else last * self._unit
             groups = self.optimizer.param_groups
+            values = []
             for scale, key, members in self._lanes:
                 value = scale(t)
+                values.append(value)
                 for i, b in members:
                     groups[i][key] = b * value
-            self._last_lr = [g["lr"] for g in groups]
+            if self._lr_lane is None:
+                self._last_lr = [g["lr"] for g in groups]
+            else:
+                self._m = values[self._lr_lane]
             return
         # Fast path: one multiplier for every group, plain floats, nothing else to write.
         self._m = m = shared(last if self._unit == 1 else last * self._unit)
