@@ -275,3 +275,52 @@ def test_lightning_monitor_logs_momentum_and_weight_decay(tmp_path) -> None:
     # momentum: 1 + (0.9 - 1) (1 + cos(pi t / 16)) / 2 at t = 8 is 0.95
     assert S.preview(cfg, length, key="momentum")[8, 0] == pytest.approx(0.95, rel=RTOL)
     assert math.isclose(S.preview(cfg, length, key="weight_decay")[8, 0], 0.055, rel_tol=RTOL)
+
+
+def test_plateau_lr_with_scheduled_weight_decay() -> None:
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 0.1},
+            "scheduler": {
+                "name": "reduce_lr_on_plateau",
+                "monitor": "loss",
+                "patience": 0,
+                "factor": 0.5,
+            },
+            "hyperparameters": {"weight_decay": {"schedule": {"name": "linear"}}},
+        }
+    )
+    opt, specs = cfg._create(_model(), LENGTH)
+    assert [type(s["scheduler"]).__name__ for s in specs] == [
+        "ClosedFormLRScheduler",
+        "PlateauScheduler",
+    ]
+    assert (specs[0]["interval"], specs[1]["interval"]) == ("step", "epoch")
+    closed = specs[0]["scheduler"]
+    for _ in range(5):
+        opt.step()
+        closed.step()
+    # linear over 10 steps: 0.1 * (1 - 5 / 10); the LR is the plateau's, untouched here
+    assert opt.param_groups[0]["weight_decay"] == pytest.approx(0.05, rel=RTOL)
+    assert opt.param_groups[0]["lr"] == 0.1
+
+
+def test_custom_scheduler_refuses_hyperparameters() -> None:
+    class Custom(S.LRSchedulerConfigBase):
+        name: str = "custom_hp_test"
+
+        def metadata(self):
+            return {"interval": "step"}
+
+        def create_scheduler_impl(self, optimizer, length):
+            return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: 1.0)
+
+    cfg = S.OptimizationConfig(
+        optimizer=S.SGDConfig(lr=0.1, weight_decay=0.1),
+        hyperparameters={"weight_decay": {"schedule": {"name": "linear"}}},
+    )
+    cfg.__dict__["scheduler"] = Custom()  # a user's scheduler without registering it
+    with pytest.raises(ValueError, match="hyperparameters: Custom is a custom scheduler"):
+        cfg.build(_model(), LENGTH)
+    with pytest.raises(ValueError, match="key='weight_decay' cannot be shown for Custom"):
+        S.preview(cfg, LENGTH, key="weight_decay")

@@ -260,3 +260,18 @@ def test_child_named_module_is_not_a_wrapper() -> None:
 
     cfg = _config(param_groups=[{"name": "m", "params": ["module.*"]}])
     assert _param_group_names(cfg, Holder()) == {"m": 2}
+
+
+def test_distributed_data_parallel_looked_through(tmp_path) -> None:
+    import torch.distributed as dist
+
+    if not dist.is_available():
+        pytest.skip("torch.distributed is not available")
+    dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'pg'}", rank=0, world_size=1)
+    try:
+        model = torch.nn.parallel.DistributedDataParallel(TinyViT(depth=2))
+        assert next(iter(dict(model.named_parameters()))).startswith("module.")
+        cfg = _config(param_groups=[{"name": "head", "params": ["head.*"]}], no_weight_decay=True)
+        assert _param_group_names(cfg, model) == _param_group_names(cfg, TinyViT(depth=2))
+    finally:
+        dist.destroy_process_group()

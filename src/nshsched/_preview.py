@@ -122,6 +122,11 @@ def preview(
         defaults=defaults,
     )
     if plan is None:
+        if key != "lr":
+            raise ValueError(
+                f"preview: key={key!r} cannot be shown for {type(schedule).__name__}, a custom "
+                "scheduler (create_scheduler_impl) that nshsched only steps for its LRs"
+            )
         return _stepped(schedule, length, groups, optimizer)[steps]
     return np.asarray(evaluate(plan, groups, steps, key))
 
