@@ -14,7 +14,8 @@ import pytest
 
 import nshsched as S
 from nshsched import cli
-from nshsched._preview_cli import key_points, write_csv
+from nshsched.cli._keypoints import key_points
+from nshsched.cli._render import write_csv
 
 
 def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
