@@ -14,7 +14,7 @@ import pytest
 
 import nshsched as S
 from nshsched import cli
-from nshsched.cli._keypoints import key_points
+from nshsched.cli._keypoints import boundary_labels, key_points
 from nshsched.cli._render import write_csv
 
 
@@ -403,12 +403,21 @@ def test_in_process_errors_go_to_stderr(files: Path, capsys: pytest.CaptureFixtu
     assert "holds an optimizer config" in capsys.readouterr().err
 
 
-def test_csv_format_exact(tmp_path: Path) -> None:
+def test_csv_format_exact() -> None:
+    import io
+
     import numpy as np
 
-    out = tmp_path / "x.csv"
-    write_csv(out, ["encoder", "actor"], np.array([[1e-4, 0.5], [2.5e-05, 1.0]]))
-    assert out.read_text() == "step,encoder,actor\n0,0.0001,0.5\n1,2.5e-05,1.0\n"
+    out = io.StringIO()
+    chunks = [
+        (np.array([0, 1]), np.array([[1e-4, 0.5], [2.5e-05, 1.0]])),
+        (np.array([2]), np.array([[0.1 + 0.2, 1 / 3]])),
+    ]
+    write_csv(out, ["encoder", "actor"], chunks)
+    assert out.getvalue() == (
+        "step,encoder,actor\n0,0.0001,0.5\n1,2.5e-05,1.0\n"
+        "2,0.30000000000000004,0.3333333333333333\n"
+    )
 
 
 def test_per_group_preview_columns_and_key_points(
@@ -426,10 +435,18 @@ def test_per_group_preview_columns_and_key_points(
 
 
 def test_key_points_of_step_decay() -> None:
+    import numpy as np
+
     config = S.presets.load("gentle_decay")
     length = S.TrainingLength(steps_per_epoch=300, total_steps=300)
     lrs = S.preview(config, length, [1.0])
-    points = key_points(config, length, ["lr"], lrs)
+    labels = boundary_labels(config, length, ["lr"])
+    assert labels == {
+        100: ["interval 0 end", "interval 1 start"],
+        200: ["interval 1 end", "interval 2 start"],
+    }
+    argmin, argmax = [int(np.argmin(lrs[:, 0]))], [int(np.argmax(lrs[:, 0]))]
+    points = key_points(labels, 300, ["lr"], argmin, argmax)
     assert points == [
         ("start", 0),
         ("max", 0),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from .._quote import QUOTE_LIMIT, quote, shorten
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-__all__ = ["CLIError", "UsageError", "format_validation_error"]
+__all__ = ["MAX_ERRORS_SHOWN", "CLIError", "UsageError", "cap_message", "format_validation_error"]
+
+MAX_ERRORS_SHOWN = 20
+"""The most validation errors listed; the rest are counted."""
 
 
 class CLIError(Exception):
@@ -20,6 +26,13 @@ class UsageError(CLIError):
 
 
 _TYPE_MISMATCH = ("_type", "_parsing")
+_LONG_RUN = re.compile(rf"\S{{{QUOTE_LIMIT + 1},}}")
+
+
+def cap_message(text: str, limit: int = 4 * QUOTE_LIMIT) -> str:
+    """A message from elsewhere (pydantic, a validator) with any run of more than
+    ~200 non-space characters cut, and the whole cut to ``limit`` characters."""
+    return shorten(_LONG_RUN.sub(lambda m: shorten(m.group(), QUOTE_LIMIT), text), limit)
 
 
 def _clean_loc(loc: Sequence[Any], data: Any, kind: str = "") -> tuple[list[str], bool]:
@@ -36,7 +49,7 @@ def _clean_loc(loc: Sequence[Any], data: Any, kind: str = "") -> tuple[list[str]
         last = i == len(loc) - 1
         if isinstance(node, Mapping):
             if part in node or (last and kind == "missing"):
-                path.append(str(part))
+                path.append(shorten(str(part), 60))
                 node = node.get(part)
                 continue
         elif isinstance(node, list) and isinstance(part, int):
@@ -44,7 +57,7 @@ def _clean_loc(loc: Sequence[Any], data: Any, kind: str = "") -> tuple[list[str]
             node = node[part] if -len(node) <= part < len(node) else None
             continue
         elif data is None:
-            path.append(str(part))
+            path.append(shorten(str(part), 60))
             continue
         through_union = True
     return path, through_union
@@ -74,10 +87,11 @@ def format_validation_error(error: ValidationError, data: Any = None) -> str:
         )
     ]
     lines = [f"{len(entries)} validation error(s):"]
-    for path, e, _ in entries:
-        line = f"  {path or '(top level)'}: {e['msg']}"
+    for path, e, _ in entries[:MAX_ERRORS_SHOWN]:
+        line = f"  {shorten(path, 2 * QUOTE_LIMIT) or '(top level)'}: {cap_message(e['msg'])}"
         if e["type"] not in ("missing", "unknown_tag") and "input" in e:
-            shown = repr(e["input"])
-            line += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+            line += f" (got {quote(e['input'], 60)})"
         lines.append(line)
+    if len(entries) > MAX_ERRORS_SHOWN:
+        lines.append(f"  ... and {len(entries) - MAX_ERRORS_SHOWN} more")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from .._quote import quote, shorten
 from .._yaml import load_file
 from ._errors import CLIError, format_validation_error
 from ._overrides import apply_override
@@ -45,12 +46,14 @@ def classify(data: Any) -> Kind:
             "cannot tell what this config is: a scheduler or optimizer config needs a `name:` "
             "(its registered tag), an OptimizationConfig an `optimizer:`"
         )
+    if not isinstance(tag, str):
+        raise CLIError(f"`name:` must be a string (a registered tag), got {quote(tag)}")
     if tag in schedulers:
         return "scheduler"
     if tag in optimizers:
         return "optimizer"
     tags = [*schedulers.tags(), *optimizers.tags()]
-    msg = f"unknown name {tag!r}: not a registered scheduler or optimizer"
+    msg = f"unknown name {quote(tag)}: not a registered scheduler or optimizer"
     close = difflib.get_close_matches(str(tag), tags, n=1, cutoff=0.6)
     if close:
         msg += f" (did you mean {close[0]!r}?)"
@@ -80,10 +83,10 @@ def read_source(spec: str, overrides: Sequence[str]) -> tuple[Any, str]:
     from .. import presets
 
     file = Path(spec)
-    if file.is_file():
-        data, what = load_file(file), f"file {spec}"
+    if file.exists():  # a directory or an unreadable file: load_file says so
+        data, what = load_file(file), f"file {shorten(spec)}"
     elif file.suffix in (".yaml", ".yml", ".json") or "/" in spec or "\\" in spec:
-        raise CLIError(f"no such file: {spec!r}")
+        raise CLIError(f"no such file: {quote(spec)}")
     else:
         data, what = presets.load_data(spec), f"preset {spec}"
     for assignment in overrides:

@@ -4,14 +4,14 @@ warmup, ``sequential`` phase and ``step_decay`` interval boundaries, the min, ma
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..duration import TrainingLength
 
-if TYPE_CHECKING:
-    import numpy as np
+__all__ = ["MAX_BOUNDARIES", "boundaries", "boundary_labels", "key_points"]
 
-__all__ = ["boundaries", "key_points"]
+MAX_BOUNDARIES = 40
+"""The most boundary rows in the table (the earliest ones)."""
 
 
 def _to_steps(owner: Any, count: Any, length: TrainingLength) -> int:
@@ -71,12 +71,11 @@ def boundaries(config: Any, length: TrainingLength, offset: int = 0) -> list[tup
     return out
 
 
-def key_points(
-    config: Any, length: TrainingLength, columns: Sequence[str], lrs: np.ndarray
-) -> list[tuple[str, int]]:
-    """``(label, step)`` rows: start, end of warmup, phase/interval boundaries, min, max, end."""
-    import numpy as np
-
+def boundary_labels(
+    config: Any, length: TrainingLength, columns: Sequence[str]
+) -> dict[int, list[str]]:
+    """Step -> labels of every boundary strictly inside the run, for the groups in
+    ``columns`` (a ``per_group`` config's listed groups are labelled by name)."""
     total = length.total_steps
     found: list[tuple[int, str]] = []
     try:
@@ -87,16 +86,37 @@ def key_points(
                     found += [(s, f"{name}: {lbl}") for s, lbl in boundaries(sub, length)]
         else:
             found += boundaries(config, length)
-    except (AttributeError, TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError, OverflowError):
         pass  # boundaries are a display aid; the curve itself is always shown
     merged: dict[int, list[str]] = {}
-    for step, label in found:
+    for step, label in sorted(found, key=lambda r: r[0]):
         if 0 < step < total and label not in merged.setdefault(step, []):
             merged[step].append(label)
-    rows = [(0, "start"), *((s, ", ".join(labels)) for s, labels in merged.items()), (total, "end")]
+        if len(merged) > MAX_BOUNDARIES:
+            del merged[step]
+            break
+    return merged
+
+
+def _join(labels: Sequence[str]) -> str:
+    if len(labels) <= 3:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:2])} and {len(labels) - 2} more"
+
+
+def key_points(
+    labels: Mapping[int, list[str]],
+    total: int,
+    columns: Sequence[str],
+    argmin: Sequence[int],
+    argmax: Sequence[int],
+) -> list[tuple[str, int]]:
+    """``(label, step)`` rows: start, end of warmup, phase/interval boundaries (see
+    :func:`boundary_labels`), each column's min and max (its first step), end."""
+    rows = [(0, "start"), *((s, _join(names)) for s, names in labels.items()), (total, "end")]
     single = len(columns) == 1
-    for i, name in enumerate(columns):
+    for name, lo, hi in zip(columns, argmin, argmax):
         suffix = "" if single else f" ({name})"
-        rows.append((int(np.argmin(lrs[:, i])), "min" + suffix))
-        rows.append((int(np.argmax(lrs[:, i])), "max" + suffix))
+        rows.append((lo, "min" + suffix))
+        rows.append((hi, "max" + suffix))
     return [(label, step) for step, label in sorted(rows, key=lambda r: r[0])]

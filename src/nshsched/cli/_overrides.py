@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from .._yaml import parse_scalar
+from .._quote import quote, shorten
+from .._yaml import ConfigFileError, parse_scalar
 from ._errors import CLIError, UsageError
 
 __all__ = ["SET_HELP", "apply_override"]
+
+_INDEX = re.compile(r"-?[0-9]{1,18}")
 
 SET_HELP = (
     "override a value: a dotted path with list indices and a YAML value, e.g. "
@@ -20,6 +24,8 @@ def apply_override(data: Any, assignment: str) -> None:
 
     The path is dotted, with list indices (``phases.0.duration.value``); missing mapping
     keys are created; the value is read as a YAML scalar (``1e-4`` is a float, ``null`` None).
+    A malformed assignment or value is a :class:`UsageError`; a path that does not fit the
+    data a :class:`CLIError`.
 
     Example:
         >>> data = {"phases": [{"duration": {"kind": "fraction", "value": 0.5}}]}
@@ -31,8 +37,12 @@ def apply_override(data: Any, assignment: str) -> None:
     key, sep, raw = assignment.partition("=")
     parts = key.strip().split(".")
     if not sep or any(not p for p in parts):
-        raise UsageError(f"--set expects key.path=value, got {assignment!r}")
-    value = parse_scalar(raw)
+        raise UsageError(f"--set expects key.path=value, got {quote(assignment)}")
+    key = shorten(key)
+    try:
+        value = parse_scalar(raw)
+    except ConfigFileError as e:
+        raise UsageError(f"--set {key}=...: {e}") from None
     node = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -45,12 +55,12 @@ def apply_override(data: Any, assignment: str) -> None:
                     node[part] = {}
                 node = node[part]
         elif isinstance(node, list):
-            if not part.lstrip("-").isdigit():
-                raise CLIError(f"--set {key}: {where!r} indexes a list: use a number")
+            if not _INDEX.fullmatch(part):
+                raise CLIError(f"--set {key}: {quote(where)} indexes a list: use a number")
             index = int(part)
             if not -len(node) <= index < len(node):
                 raise CLIError(
-                    f"--set {key}: index {index} is out of range at {where!r} "
+                    f"--set {key}: index {index} is out of range at {quote(where)} "
                     f"(the list has {len(node)} items)"
                 )
             if last:
@@ -59,4 +69,6 @@ def apply_override(data: Any, assignment: str) -> None:
                 node = node[index]
         else:
             parent = ".".join(parts[:i]) or "the config"
-            raise CLIError(f"--set {key}: {parent} holds {node!r}, not a mapping or a list")
+            raise CLIError(
+                f"--set {key}: {shorten(parent)} holds {quote(node)}, not a mapping or a list"
+            )

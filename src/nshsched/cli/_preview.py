@@ -1,34 +1,46 @@
-"""``nshsched preview``: a schedule's learning rates over training, without training."""
+"""``nshsched preview``: a schedule's learning rates over training, without training.
+
+The order matters: every mistake that can be found before any output is found first (the
+arguments, ``--out``'s directory, matplotlib for a PNG, the config, the schedule at this
+length); then the plot and the table are computed, printed, and the file is written whole
+(see :mod:`._output`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..duration import TrainingLength, round_steps
 from ._command import Command, positive_float, positive_int
-from ._errors import CLIError, UsageError
+from ._errors import UsageError
 from ._input import classify, read_source, validate_config
-from ._keypoints import key_points
+from ._keypoints import boundary_labels, key_points
+from ._output import AtomicOutput, check_output_path
 from ._overrides import SET_HELP
-from ._render import table, terminal_plot, write_csv, write_png
+from ._plan import plan_preview
+from ._render import require_matplotlib, table, terminal_plot, write_csv, write_png
+from ._sampling import chunks, summarize
 
-if TYPE_CHECKING:
-    from ..lr_scheduler.base import LRSchedulerConfigBase
+__all__ = ["MAX_SHOWN", "MAX_TOTAL_STEPS", "PREVIEW"]
 
-__all__ = ["PREVIEW", "group_names"]
-
-_DEFAULT_TOTAL = 1000
+DEFAULT_TOTAL = 1000
+MAX_TOTAL_STEPS = 2**53
+"""The longest run previewed, in optimizer steps (beyond it, steps are not exact floats)."""
+MAX_SHOWN = 8
+"""The most groups drawn in the plot and listed in the table (the CSV has every group)."""
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", metavar="CONFIG_OR_PRESET", help="a YAML/JSON file or a preset name")
     length = p.add_mutually_exclusive_group()
     length.add_argument(
-        "--total-steps", type=positive_int, metavar="N", help="optimizer steps (default 1000)"
+        "--total-steps",
+        type=positive_int,
+        metavar="N",
+        help=f"optimizer steps (default {DEFAULT_TOTAL}, at most 2**53)",
     )
     length.add_argument(
         "--epochs", type=positive_float, metavar="E", help="epochs (needs --steps-per-epoch)"
@@ -47,79 +59,82 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
     p.add_argument(
-        "--out", metavar="FILE", help="also write FILE.png (needs matplotlib) or FILE.csv"
+        "--out",
+        metavar="FILE",
+        help="also write FILE.png (needs matplotlib) or FILE.csv (every step and group)",
     )
 
 
 def _length(args: argparse.Namespace) -> TrainingLength:
+    """The training length from ``--total-steps`` / ``--epochs`` and ``--steps-per-epoch``."""
+    per_epoch = args.steps_per_epoch
+    if per_epoch is not None and per_epoch > MAX_TOTAL_STEPS:
+        raise UsageError(f"--steps-per-epoch {per_epoch} is more than 2**53 steps")
     if args.epochs is not None:
-        if args.steps_per_epoch is None:
+        if per_epoch is None:
             raise UsageError("--epochs needs --steps-per-epoch")
-        total = round_steps(args.epochs * args.steps_per_epoch)
+        steps = args.epochs * per_epoch
+        if steps > MAX_TOTAL_STEPS:
+            raise UsageError(
+                f"--epochs {args.epochs:g} x --steps-per-epoch {per_epoch} is more than 2**53 steps"
+            )
+        total = round_steps(steps)
         if total < 1:
             raise UsageError(
-                f"--epochs {args.epochs} x --steps-per-epoch {args.steps_per_epoch} "
-                "is less than one step"
+                f"--epochs {args.epochs:g} x --steps-per-epoch {per_epoch} is less than one step"
             )
-        return TrainingLength(steps_per_epoch=args.steps_per_epoch, total_steps=total)
-    total = args.total_steps or _DEFAULT_TOTAL
-    return TrainingLength(steps_per_epoch=args.steps_per_epoch or total, total_steps=total)
-
-
-def group_names(config: LRSchedulerConfigBase) -> list[str] | None:
-    """The param-group names a multi-group config lists (``None``: one unnamed group).
-
-    For a ``per_group`` config: every listed group, and ``default`` when it has a default.
-    """
-    groups = getattr(config, "groups", None)
-    if not isinstance(groups, Mapping):
-        return None
-    names = [str(n) for n in groups]
-    if getattr(config, "default", None) is not None and "default" not in names:
-        names.append("default")
-    return names
+    else:
+        total = args.total_steps or DEFAULT_TOTAL
+        if total > MAX_TOTAL_STEPS:
+            raise UsageError(f"--total-steps {total} is more than 2**53 steps")
+    return TrainingLength(steps_per_epoch=per_epoch or total, total_steps=total)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .._preview import preview
-
+    # 1. Everything that can be checked before any output.
     out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() not in (".png", ".csv"):
-        raise UsageError(f"--out must end in .png or .csv, got {args.out!r}")
+    if out is not None:
+        check_output_path(out, (".png", ".csv"))
+        if out.suffix.lower() == ".png":
+            require_matplotlib()
     length = _length(args)
     data, what = read_source(args.config, args.set or [])
     kind = classify(data)
-    if kind == "optimizer":
-        raise CLIError(f"{what} holds an optimizer config: preview needs a scheduler config")
-    config = validate_config(kind, data, what)
-    if kind == "optimization":
-        if config.scheduler is None:
-            raise CLIError(f"{what} holds an OptimizationConfig without a scheduler")
-        if any(getattr(g, "scheduler", "inherit") != "inherit" for g in config.param_groups):
+    config = validate_config(kind, data, what) if kind != "optimizer" else None
+    plan = plan_preview(kind, config, what, length, args.lr)
+    png = out is not None and out.suffix.lower() == ".png"
+    output = AtomicOutput(out, binary=png) if out is not None else None
+    with output if output is not None else contextlib.nullcontext():
+        # 2. Compute what is shown (bounded: chunks of steps, at most MAX_SHOWN groups).
+        total = length.total_steps
+        shown = list(range(min(MAX_SHOWN, len(plan.columns))))
+        names = [plan.columns[i] for i in shown]
+        labels = boundary_labels(plan.config, length, names)
+        summary = summarize(plan, shown, list(labels))
+        points = key_points(labels, total, names, summary.argmin, summary.argmax)
+        # 3. Print, then write the file whole.
+        for note in plan.notes:
+            print(note, file=sys.stderr)
+        print(plan.description)
+        if len(shown) < len(plan.columns):
             print(
-                "note: previewing the global `scheduler`; per-group schedulers in "
-                "`param_groups` are not shown",
-                file=sys.stderr,
+                f"(the plot and the table show the first {len(shown)} of "
+                f"{len(plan.columns)} groups; --out FILE.csv writes every group)"
             )
-        config = config.scheduler
-    names = group_names(config)
-    columns = names if names is not None else ["lr"]
-    base_lrs: Any = dict.fromkeys(names, args.lr) if names is not None else [args.lr]
-    lrs = preview(config, length, base_lrs)
-
-    title = f"{what}: {config.name}"
-    epochs = f"{length.epochs:g} epoch(s) of {length.steps_per_epoch}"
-    print(
-        f"{title} ({type(config).__name__}), {length.total_steps} steps ({epochs}), base lr {args.lr:g}"
-    )
-    print(terminal_plot(columns, lrs, title))
-    print(table(key_points(config, length, columns, lrs), columns, lrs))
-    if out is not None:
-        if out.suffix.lower() == ".csv":
-            write_csv(out, columns, lrs)
-        else:
-            write_png(out, columns, lrs, title)
-        print(f"wrote {out}")
+        if not summary.exact(total):
+            print(
+                f"(min and max over {summary.evaluated} evenly spaced steps and the key "
+                "points; --out FILE.csv evaluates every step)"
+            )
+        print(terminal_plot(names, summary.plot, plan.title))
+        print(table(points, names, summary.values))
+        if output is not None:
+            if png:
+                write_png(output.file, names, summary.plot, plan.title)
+            else:
+                write_csv(output.file, plan.columns, chunks(plan))
+            output.commit()
+            print(f"wrote {out}")
     return 0
 
 
