@@ -45,7 +45,7 @@ MAX_BYTES = 4 * 1024 * 1024
 """The largest config file read (4 MiB)."""
 MAX_DEPTH = 100
 """The most levels of nested lists/mappings in a config."""
-MAX_NODES = 250_000
+MAX_NODES = 100_000
 """The most values (scalars, lists, mappings) in a config, counted after aliases expand."""
 MAX_NUMBER_CHARS = 100
 """The longest number, in characters."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .._quote import shorten
 from .._yaml import ConfigFileError
@@ -60,6 +61,20 @@ def _report(prog: str, message: str) -> None:
     print(f"{prog}: error: " + "\n".join(lines), file=sys.stderr)
 
 
+def _warning_printer(prog: str) -> Any:
+    """``warnings.showwarning`` as ``prog: warning: message`` (no file and line), each
+    message once."""
+    shown: set[str] = set()
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        text = cap_message(str(message))
+        if text not in shown:
+            shown.add(text)
+            print(f"{prog}: warning: {text}", file=sys.stderr)
+
+    return show
+
+
 def _quiet_stdout() -> None:
     """After a broken pipe, point stdout at /dev/null so the exit-time flush is silent."""
     try:
@@ -84,7 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..presets import PresetNotFoundError
 
         try:
-            code = int(args.func(args))
+            with warnings.catch_warnings():
+                warnings.showwarning = _warning_printer(prog)
+                code = int(args.func(args))
             sys.stdout.flush()  # a full disk or a closed pipe is found here, not at exit
             return code
         except UsageError as e:

@@ -9,7 +9,7 @@ the whole ``[steps, groups]`` array in memory.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..duration import TrainingLength
@@ -40,7 +40,6 @@ class PreviewPlan:
         columns: One name per param group (``["lr"]`` for one unnamed group).
         evaluate: ``steps`` (sorted int64 array in ``0..total_steps``) -> float64 array of
             shape ``[len(steps), len(columns)]``.
-        notes: Lines for stderr (what the preview leaves out).
     """
 
     title: str
@@ -49,7 +48,6 @@ class PreviewPlan:
     length: TrainingLength
     columns: list[str]
     evaluate: Callable[[np.ndarray], np.ndarray]
-    notes: list[str] = field(default_factory=list)
 
 
 def group_names(config: LRSchedulerConfigBase) -> list[str] | None:
@@ -67,65 +65,82 @@ def group_names(config: LRSchedulerConfigBase) -> list[str] | None:
 
 
 def plan_preview(
-    kind: Kind, config: Any, what: str, length: TrainingLength, lr: float
+    kind: Kind, config: Any, what: str, length: TrainingLength, lr: float | None
 ) -> PreviewPlan:
     """The one place that decides what a preview shows.
+
+    A scheduler config is shown for base LRs of ``lr`` (default 1.0: the multiplier), one
+    column per group it names (``per_group``) or one ``lr`` column. An
+    ``OptimizationConfig`` shows the absolute LR of each param group it configures (then
+    ``default``), group ``lr``/``lr_scale`` and per-group schedules included, as
+    ``build`` would make them; ``lr`` replaces the optimizer's ``lr`` only.
 
     Args:
         kind: What the file holds (``"scheduler"`` or ``"optimization"``).
         config: The validated config.
         what: Where it came from (``file x.yaml``, ``preset warmup_cosine``).
         length: The training length.
-        lr: ``--lr``: the base LR of every group.
+        lr: ``--lr``, or ``None``.
 
     Raises:
         CLIError: Nothing to preview, or a schedule that cannot be previewed at this length.
     """
     import numpy as np
 
-    from .._preview import preview
+    from .._preview import preview, preview_groups
+    from ..runtime.plan import compilable
 
-    notes: list[str] = []
     if kind == "optimizer":
         raise CLIError(f"{what} holds an optimizer config: preview needs a scheduler config")
-    if kind == "optimization":
-        if config.scheduler is None:
-            raise CLIError(f"{what} holds an OptimizationConfig without a scheduler")
-        if any(getattr(g, "scheduler", "inherit") != "inherit" for g in config.param_groups):
-            notes.append(
-                "note: previewing the global `scheduler`; per-group schedulers in "
-                "`param_groups` are not shown"
-            )
-        config = config.scheduler
-    names = group_names(config)
-    columns = names if names is not None else ["lr"]
-    base_lrs: Any = dict.fromkeys(names, lr) if names is not None else [lr]
     try:
-        group_list: list[str | None] = list(names) if names is not None else [None]
-        closed_form = config.preview_curves(length, group_list) is not None
-    except ValueError as e:
-        raise CLIError(f"{what}: cannot preview {config.name}: {e}") from None
+        if kind == "optimization":
+            if lr is not None:
+                optimizer = config.optimizer.model_copy(update={"lr": lr})
+                config = config.model_copy(update={"optimizer": optimizer})
+            columns = preview_groups(config)
+            schedule = config.group_scheduler(columns)
+            shown = config.scheduler if config.scheduler is not None else schedule
+            base = f"optimizer lr {config.optimizer.lr:g}"
 
-    def evaluate(steps: np.ndarray) -> np.ndarray:
-        return preview(config, length, base_lrs, steps=steps)
+            def evaluate(steps: np.ndarray) -> np.ndarray:
+                return preview(config, length, steps=steps)
 
-    if not closed_form:
-        # Stepping a real scheduler: once, for the whole run; chunks are slices of it.
-        cells = (length.total_steps + 1) * len(columns)
-        if cells > MAX_STEPPED_CELLS:
-            raise CLIError(
-                f"{what}: {config.name} has no closed form, so preview steps a real scheduler "
-                f"through every step: {length.total_steps} steps x {len(columns)} group(s) is "
-                f"more than {MAX_STEPPED_CELLS} values; preview a shorter run (--total-steps)"
-            )
-        everything = preview(config, length, base_lrs)
+        else:
+            names = group_names(config)
+            columns = names if names is not None else ["lr"]
+            base_lr = 1.0 if lr is None else lr
+            base_lrs: Any = dict.fromkeys(names, base_lr) if names is not None else [base_lr]
+            schedule = shown = config
+            base = f"base lr {base_lr:g}"
 
-        def evaluate(steps: np.ndarray) -> np.ndarray:
-            return everything[np.asarray(steps, dtype=np.int64)]
+            def evaluate(steps: np.ndarray) -> np.ndarray:
+                return preview(config, length, base_lrs, steps=steps)
 
+        if schedule is not None and not compilable(schedule):
+            # A user's create_scheduler_impl: stepped once for the whole run; chunks are
+            # slices of it.
+            cells = (length.total_steps + 1) * len(columns)
+            if cells > MAX_STEPPED_CELLS:
+                raise CLIError(
+                    f"{what}: {schedule.name} has no closed form, so preview steps a real "
+                    f"scheduler through every step: {length.total_steps} steps x "
+                    f"{len(columns)} group(s) is more than {MAX_STEPPED_CELLS} values; "
+                    "preview a shorter run (--total-steps)"
+                )
+            everything = evaluate(np.arange(length.total_steps + 1, dtype=np.int64))
+
+            def evaluate(steps: np.ndarray) -> np.ndarray:
+                return everything[np.asarray(steps, dtype=np.int64)]
+
+        # Errors of the schedule at this length (an overflow, a group name) surface here,
+        # before any output.
+        evaluate(np.asarray([0, length.total_steps], dtype=np.int64))
+    except ValueError as e:  # pydantic's ValidationError included
+        raise CLIError(f"{what}: cannot preview it for {length.total_steps} steps: {e}") from None
     epochs = f"{length.epochs:g} epoch(s) of {length.steps_per_epoch}"
-    title = f"{what}: {config.name}"
+    name = shown.name if shown is not None else "constant (no scheduler)"
+    title = f"{what}: {name}"
     description = (
-        f"{title} ({type(config).__name__}), {length.total_steps} steps ({epochs}), base lr {lr:g}"
+        f"{title} ({type(config).__name__}), {length.total_steps} steps ({epochs}), {base}"
     )
-    return PreviewPlan(title, description, config, length, columns, evaluate, notes)
+    return PreviewPlan(title, description, shown, length, columns, evaluate)

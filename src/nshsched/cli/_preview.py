@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sys
 from pathlib import Path
 
 from ..duration import TrainingLength, round_steps
@@ -54,8 +53,9 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lr",
         type=positive_float,
-        default=1.0,
-        help="base LR of every group (default 1.0: the plot shows the multiplier)",
+        help="a scheduler config: the base LR of every group (default 1.0: the plot shows the "
+        "multiplier); an OptimizationConfig: replaces the optimizer's lr (groups with their "
+        "own lr keep it)",
     )
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
     p.add_argument(
@@ -113,8 +113,6 @@ def _run(args: argparse.Namespace) -> int:
         summary = summarize(plan, shown, list(labels))
         points = key_points(labels, total, names, summary.argmin, summary.argmax)
         # 3. Print, then write the file whole.
-        for note in plan.notes:
-            print(note, file=sys.stderr)
         print(plan.description)
         if len(shown) < len(plan.columns):
             print(
