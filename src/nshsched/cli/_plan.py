@@ -132,15 +132,25 @@ def plan_preview(
             def evaluate(steps: np.ndarray) -> np.ndarray:
                 return everything[np.asarray(steps, dtype=np.int64)]
 
-        # Errors of the schedule at this length (an overflow, a group name) surface here,
-        # before any output.
-        evaluate(np.asarray([0, length.total_steps], dtype=np.int64))
     except ValueError as e:  # pydantic's ValidationError included
-        raise CLIError(f"{what}: cannot preview it for {length.total_steps} steps: {e}") from None
+        raise _cannot(what, length, e) from None
+    raw = evaluate
+
+    def checked(steps: np.ndarray) -> np.ndarray:
+        # What the schedule raises at this length (an overflow, a group name) is a mistake
+        # in the input; preview computes everything before it prints anything.
+        try:
+            return raw(steps)
+        except ValueError as e:
+            raise _cannot(what, length, e) from None
     epochs = f"{length.epochs:g} epoch(s) of {length.steps_per_epoch}"
     name = shown.name if shown is not None else "constant (no scheduler)"
     title = f"{what}: {name}"
     description = (
         f"{title} ({type(config).__name__}), {length.total_steps} steps ({epochs}), {base}"
     )
-    return PreviewPlan(title, description, shown, length, columns, evaluate)
+    return PreviewPlan(title, description, shown, length, columns, checked)
+
+
+def _cannot(what: str, length: TrainingLength, error: ValueError) -> CLIError:
+    return CLIError(f"{what}: cannot preview it for {length.total_steps} steps: {error}")

@@ -112,20 +112,21 @@ def _run(args: argparse.Namespace) -> int:
         labels = boundary_labels(plan.config, length, names)
         summary = summarize(plan, shown, list(labels))
         points = key_points(labels, total, names, summary.argmin, summary.argmax)
-        # 3. Print, then write the file whole.
-        print(plan.description)
+        lines = [plan.description]
         if len(shown) < len(plan.columns):
-            print(
+            lines.append(
                 f"(the plot and the table show the first {len(shown)} of "
                 f"{len(plan.columns)} groups; --out FILE.csv writes every group)"
             )
         if not summary.exact(total):
-            print(
+            lines.append(
                 f"(min and max over {summary.evaluated} evenly spaced steps and the key "
                 "points; --out FILE.csv evaluates every step)"
             )
-        print(terminal_plot(names, summary.plot, plan.title))
-        print(table(points, names, summary.values))
+        lines.append(terminal_plot(names, summary.plot, plan.title))
+        lines.append(table(points, names, summary.values))
+        # 3. Print, then write the file whole.
+        print("\n".join(lines))
         if output is not None:
             if png:
                 write_png(output.file, names, summary.plot, plan.title)
