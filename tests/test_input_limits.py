@@ -223,3 +223,28 @@ def test_quote_is_bounded() -> None:
     assert quote("\ud800") == "'\\ud800'"
     assert shorten("abcdefghijklmnopqrstuvwxyz", 11) == "abcd...wxyz"
     assert shorten("short", 11) == "short"
+
+
+def test_the_safety_page_states_the_limits() -> None:
+    from nshsched._quote import QUOTE_LIMIT
+    from nshsched._yaml import MAX_NUMBER_CHARS
+    from nshsched.cli._errors import MAX_ERRORS_SHOWN
+    from nshsched.cli._plan import MAX_STEPPED_CELLS
+    from nshsched.cli._preview import MAX_SHOWN
+    from nshsched.cli._sampling import EXACT_CELLS, MAX_SAMPLES, PLOT_BINS
+
+    text = " ".join((Path(__file__).parents[1] / "docs" / "safety.md").read_text().split())
+    for fragment in [
+        f"| {MAX_BYTES // 2**20} MiB",
+        f"{MAX_DEPTH} levels of lists/mappings",
+        f"{MAX_NODES:,} scalars",
+        f"at most {MAX_NUMBER_CHARS} characters",
+        f"at most ~{QUOTE_LIMIT} characters",
+        f"at most {MAX_ERRORS_SHOWN} validation errors",
+        f"in each of {PLOT_BINS} bins",
+        f"at most {MAX_SHOWN} groups",
+        f"up to {EXACT_CELLS / 1e6:.1f} million",
+        f"{'a million' if MAX_SAMPLES == 10**6 else MAX_SAMPLES} evenly spaced",
+        f"{MAX_STEPPED_CELLS // 10**6} million (step, group)",
+    ]:
+        assert fragment in text, fragment

@@ -143,6 +143,7 @@ def plan_preview(
             return raw(steps)
         except ValueError as e:
             raise _cannot(what, length, e) from None
+
     epochs = f"{length.epochs:g} epoch(s) of {length.steps_per_epoch}"
     name = shown.name if shown is not None else "constant (no scheduler)"
     title = f"{what}: {name}"
