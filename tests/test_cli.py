@@ -455,3 +455,53 @@ def test_key_points_of_step_decay() -> None:
         ("min", 200),
         ("end", 300),
     ]
+
+
+def test_preview_of_an_optimization_config_shows_absolute_lrs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "o.yaml").write_text(
+        textwrap.dedent(
+            """\
+            optimizer: {name: adamw, lr: 1e-3}
+            scheduler: {name: linear, warmup: {kind: steps, value: 10}}
+            param_groups:
+              - {name: head, params: ["head.*"], lr_scale: 10}
+              - {name: enc, params: ["enc.*"], lr: 5e-4, scheduler: null}
+            """
+        )
+    )
+    out = tmp_path / "o.csv"
+    argv = ["preview", str(tmp_path / "o.yaml"), "--total-steps", "100", "--out", str(out)]
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "(OptimizationConfig), 100 steps (1 epoch(s) of 100), optimizer lr 0.001" in (
+        captured.out
+    )
+    assert "warning: param group(s) ['enc'] set their own scheduler" in captured.err
+    rows = [line.split(",") for line in out.read_text().splitlines()]
+    assert rows[0] == ["step", "head", "enc", "default"]
+    # linear: t / 10 during the warmup, then (100 - t) / 90; head x10; enc constant at its lr
+    for t in (0, 5, 10, 55, 100):
+        m = t / 10 if t < 10 else (100 - t) / 90
+        head, enc, default = (float(v) for v in rows[t + 1][1:])
+        assert head == pytest.approx(1e-2 * m, rel=1e-12, abs=1e-18)
+        assert default == pytest.approx(1e-3 * m, rel=1e-12, abs=1e-18)
+        assert enc == 5e-4
+    # --lr replaces the optimizer's lr only: a group with its own lr keeps it
+    assert cli.main([*argv, "--lr", "2e-3"]) == 0
+    assert "optimizer lr 0.002" in capsys.readouterr().out
+    row = [float(v) for v in out.read_text().splitlines()[11].split(",")]
+    assert row == [10, pytest.approx(2e-2), 5e-4, pytest.approx(2e-3)]
+
+
+def test_preview_reads_a_path_that_is_no_regular_file(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nshsched", "preview", "/dev/stdin", "--total-steps", "10"],
+        input="name: constant\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("file /dev/stdin: constant (ConstantSchedulerConfig)")

@@ -360,3 +360,39 @@ def test_preview_of_1e4_groups_is_bounded(baseline: Run, tmp_path: Path) -> None
         assert len(header) == 10_002
         row = f.readline().rstrip("\n").split(",")
         assert row[0] == "0" and len(row) == 10_002 and set(row[1:]) == {"0.0"}
+
+
+_STEPPED = textwrap.dedent(
+    """\
+    import sys
+    from typing import Literal
+    import torch
+    import nshsched as S
+
+    @S.lr_scheduler_registry.register
+    class Halving(S.LRSchedulerConfigBase):
+        '''Halves the LR every step: torch's own scheduler, no closed form.'''
+        name: Literal["halving"] = "halving"
+        def metadata(self):
+            return {"interval": "step"}
+        def create_scheduler_impl(self, optimizer, length):
+            return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+
+    from nshsched.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+def test_a_schedule_without_closed_form_is_stepped_once(tmp_path: Path) -> None:
+    (tmp_path / "h.yaml").write_text("name: halving\n")
+    out = tmp_path / "h.csv"
+    run = nshsched("preview", str(tmp_path / "h.yaml"), "--total-steps", "40", "--out", str(out),
+                   code=_STEPPED)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    rows = out.read_text().splitlines()
+    assert rows[1:4] == ["0,1.0", "1,0.5", "2,0.25"] and rows[-1] == f"40,{0.5**40!r}"
+    run = nshsched("preview", str(tmp_path / "h.yaml"), "--total-steps", str(10**8),
+                   code=_STEPPED)  # fmt: skip
+    assert_clean(run, 1, "halving has no closed form", "more than 10000000 values")
+    assert run.stdout == ""

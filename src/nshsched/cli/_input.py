@@ -83,9 +83,10 @@ def read_source(spec: str, overrides: Sequence[str]) -> tuple[Any, str]:
     from .. import presets
 
     file = Path(spec)
-    if file.exists():  # a directory or an unreadable file: load_file says so
+    path_like = file.suffix.lower() in (".yaml", ".yml", ".json") or "/" in spec or "\\" in spec
+    if file.is_file() or (path_like and file.exists()):  # a directory: load_file says so
         data, what = load_file(file), f"file {shorten(spec)}"
-    elif file.suffix in (".yaml", ".yml", ".json") or "/" in spec or "\\" in spec:
+    elif path_like:
         raise CLIError(f"no such file: {quote(spec)}")
     else:
         data, what = presets.load_data(spec), f"preset {spec}"

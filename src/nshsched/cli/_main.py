@@ -8,10 +8,12 @@ reported on one line, as an internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from .._quote import shorten
@@ -86,10 +88,27 @@ def _quiet_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``nshsched`` command; returns the exit code."""
+    with _escaping_output():
+        return _main(argv)
+
+
+@contextlib.contextmanager
+def _escaping_output() -> Iterator[None]:
+    """A character the terminal cannot show is escaped, not an error (restored after)."""
+    saved = []
     for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:  # a terminal that cannot show a character: escape it
-            reconfigure(errors="backslashreplace")
+        if isinstance(stream, io.TextIOWrapper) and stream.errors != "backslashreplace":
+            saved.append((stream, stream.errors))
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        for stream, errors in saved:
+            with contextlib.suppress(ValueError):  # closed meanwhile
+                stream.reconfigure(errors=errors)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     prog = f"nshsched {args.command}"
