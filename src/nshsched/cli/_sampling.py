@@ -143,7 +143,10 @@ def summarize(plan: PreviewPlan, shown: Sequence[int], key_steps: Sequence[int])
             [y for b in ordered for y in (b.first_row[j], b.lo_rows[j, j], b.hi_rows[j, j])]
         )
         xs, first = np.unique(xs, return_index=True)
-        plot.append((xs, ys[first]))
+        ys = ys[first]
+        if xs[-1] != total:  # the last bin's first, min and max may all come before it
+            xs, ys = np.append(xs, total), np.append(ys, values[total][j])
+        plot.append((xs, ys))
         lows = np.asarray([b.lo_rows[j, j] for b in ordered])
         highs = np.asarray([b.hi_rows[j, j] for b in ordered])
         b_lo, b_hi = ordered[int(np.argmin(lows))], ordered[int(np.argmax(highs))]
