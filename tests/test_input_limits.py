@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nshsched._quote import quote, shorten
 from nshsched._yaml import (
@@ -84,7 +86,7 @@ def test_recursive_alias_refused() -> None:
 
 def test_too_many_values_refused_while_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     # The budget is read when a file is read: a smaller one keeps this test fast.
-    monkeypatch.setattr("nshsched._yaml.MAX_NODES", 1000)
+    monkeypatch.setattr("nshsched._limits.MAX_NODES", 1000)
     text = "[" + "0," * 1000 + "0]"
     with pytest.raises(ConfigFileError, match=r"line 1, column 2000: more than 1000 values"):
         load_text(text)
@@ -248,3 +250,20 @@ def test_the_safety_page_states_the_limits() -> None:
         f"{MAX_STEPPED_CELLS // 10**6} million (step, group)",
     ]:
         assert fragment in text, fragment
+
+
+# ---------------------------------------------------------------------- fuzz
+
+_YAMLISH = "[]{}:,-&*!|>'\"\n\t #?%@`ab01.e+<\\\ud800é"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_YAMLISH, max_size=120) | st.text(max_size=60))
+def test_any_text_reads_or_is_a_config_file_error(text: str) -> None:
+    """Whatever the text, reading it gives data or a ConfigFileError with a short message,
+    never another exception."""
+    for read in (load_text, load_json):
+        try:
+            read(text, "f")
+        except ConfigFileError as e:
+            assert len(str(e)) < 1000

@@ -22,11 +22,19 @@ Messages quote at most ~200 characters of any value or key.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from . import _limits
+from ._json import load_json
+from ._limits import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_NUMBER_CHARS,
+    ConfigFileError,
+)
 from ._quote import quote, shorten
 
 __all__ = [
@@ -40,23 +48,6 @@ __all__ = [
     "load_text",
     "parse_scalar",
 ]
-
-MAX_BYTES = 4 * 1024 * 1024
-"""The largest config file read (4 MiB)."""
-MAX_DEPTH = 100
-"""The most levels of nested lists/mappings in a config."""
-MAX_NODES = 100_000
-"""The most values (scalars, lists, mappings) in a config, counted after aliases expand."""
-MAX_NUMBER_CHARS = 100
-"""The longest number, in characters."""
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class ConfigFileError(ValueError):
-    """A config file cannot be read: missing, not valid YAML/JSON, a forbidden tag, or over
-    a limit (size, nesting, values, aliases)."""
-
 
 # ---------------------------------------------------------------------- YAML
 
@@ -91,7 +82,7 @@ def _make_loader() -> Any:
             key = id(node)
             if isinstance(node, ScalarNode):
                 if key not in size:
-                    found = _SURROGATE.search(node.value)
+                    found = _limits.SURROGATE.search(node.value)
                     if found:
                         raise LimitError(
                             problem=f"a string holds a lone surrogate {quote(found.group())}: "
@@ -121,15 +112,15 @@ def _make_loader() -> Any:
             entered.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in children)
             depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            if size[key] > MAX_NODES:
+            if size[key] > _limits.MAX_NODES:
                 raise LimitError(
-                    problem=f"aliases expand this to more than {MAX_NODES} values "
+                    problem=f"aliases expand this to more than {_limits.MAX_NODES} values "
                     "(an alias bomb?): refused",
                     problem_mark=node.start_mark,
                 )
-            if depth[key] > MAX_DEPTH:
+            if depth[key] > _limits.MAX_DEPTH:
                 raise LimitError(
-                    problem=f"more than {MAX_DEPTH} levels of nested lists/mappings "
+                    problem=f"more than {_limits.MAX_DEPTH} levels of nested lists/mappings "
                     "(through aliases): refused",
                     problem_mark=node.start_mark,
                 )
@@ -145,18 +136,18 @@ def _make_loader() -> Any:
         # -- composing: count values and levels as they are read, before any is built
         def compose_node(self, parent: Any, index: Any) -> Any:
             self._nodes += 1
-            if self._nodes > MAX_NODES:
+            if self._nodes > _limits.MAX_NODES:
                 raise LimitError(
-                    problem=f"more than {MAX_NODES} values: refused",
+                    problem=f"more than {_limits.MAX_NODES} values: refused",
                     problem_mark=self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
 
         def _enter(self) -> None:
             self._depth += 1
-            if self._depth > MAX_DEPTH:
+            if self._depth > _limits.MAX_DEPTH:
                 raise LimitError(
-                    problem=f"more than {MAX_DEPTH} levels of nested lists/mappings: refused",
+                    problem=f"more than {_limits.MAX_DEPTH} levels of nested lists/mappings: refused",
                     problem_mark=self.peek_event().start_mark,
                 )
 
@@ -211,11 +202,11 @@ def _make_loader() -> Any:
             return super().construct_mapping(node, deep)
 
         def _number_length(self, node: Any) -> None:
-            if isinstance(node, ScalarNode) and len(node.value) > MAX_NUMBER_CHARS:
+            if isinstance(node, ScalarNode) and len(node.value) > _limits.MAX_NUMBER_CHARS:
                 raise ConstructorError(
                     None,
                     None,
-                    f"a number of {len(node.value)} characters (at most {MAX_NUMBER_CHARS})",
+                    f"a number of {len(node.value)} characters (at most {_limits.MAX_NUMBER_CHARS})",
                     node.start_mark,
                 )
 
@@ -258,7 +249,7 @@ def load_text(text: str, source: str = "<string>") -> Any:
     """
     import yaml
 
-    if len(text) > MAX_BYTES:
+    if len(text) > _limits.MAX_BYTES:
         raise ConfigFileError(f"{shorten(source)}: more than {MAX_BYTES} characters: refused")
     loader = _loader()
     try:
@@ -280,127 +271,6 @@ def load_text(text: str, source: str = "<string>") -> Any:
         raise ConfigFileError(
             f"{shorten(source)}: not valid YAML/JSON: {shorten(str(e))}"
         ) from None
-
-
-# ---------------------------------------------------------------------- JSON
-
-# A JSON string, or one of the characters that structure a document.
-_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]')
-
-
-class _JSONRefusal(ValueError):
-    """Raised by the decoder's hooks: valid JSON syntax that is refused."""
-
-
-def _line_col(text: str, pos: int) -> str:
-    line = text.count("\n", 0, pos) + 1
-    return f"line {line}, column {pos - text.rfind(chr(10), 0, pos)}"
-
-
-def _scan_json(text: str, source: str) -> None:
-    """Depth, value count and trailing commas, checked before the decoder (which recurses)
-    runs: a linear scan over strings and brackets."""
-    depth = 0
-    comma_end = -1
-    for values, m in enumerate(_JSON_TOKEN.finditer(text), start=1):
-        char = text[m.start()]
-        if char in "]}" and comma_end >= 0 and not text[comma_end : m.start()].strip():
-            raise ConfigFileError(
-                f"{shorten(source)}, {_line_col(text, comma_end - 1)}: not valid JSON: a "
-                f"trailing comma before {char!r} (JSON allows none)"
-            )
-        comma_end = m.end() if char == "," else -1
-        if char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ConfigFileError(
-                    f"{shorten(source)}, {_line_col(text, m.start())}: more than {MAX_DEPTH} "
-                    "levels of nested lists/mappings: refused"
-                )
-        elif char in "]}":
-            depth -= 1
-        if values > 2 * MAX_NODES:  # keys and values: two strings per pair
-            raise ConfigFileError(
-                f"{shorten(source)}, {_line_col(text, m.start())}: more than {MAX_NODES} "
-                "values: refused"
-            )
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _JSONRefusal(f"duplicate key {quote(key)} in an object")
-        out[key] = value
-    return out
-
-
-def _constant(name: str) -> Any:
-    raise _JSONRefusal(f"{name} is not a JSON number (write a number, or null)")
-
-
-def _number(convert: type) -> Any:
-    def parse(text: str) -> Any:
-        if len(text) > MAX_NUMBER_CHARS:
-            raise _JSONRefusal(f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
-        return convert(text)
-
-    return parse
-
-
-def _check_strings(data: Any, source: str) -> None:
-    """Refuse lone surrogates (``"\\ud800"``) in keys and strings, without recursion."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            found = _SURROGATE.search(item)
-            if found:
-                raise ConfigFileError(
-                    f"{shorten(source)}: not valid JSON: a string holds a lone surrogate "
-                    f"{quote(found.group())}: not Unicode text"
-                )
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def load_json(text: str, source: str = "<string>") -> Any:
-    """Parse strict JSON text into plain Python data, within the limits of this module.
-
-    Unlike Python's ``json`` module, this refuses duplicate keys, ``NaN``/``Infinity`` and
-    trailing commas, and never recurses past :data:`MAX_DEPTH`.
-
-    Raises:
-        ConfigFileError: Invalid JSON, or a limit exceeded.
-
-    Example:
-        >>> load_json('{"name": "cosine", "warmup": 10}')
-        {'name': 'cosine', 'warmup': 10}
-    """
-    if len(text) > MAX_BYTES:
-        raise ConfigFileError(f"{shorten(source)}: more than {MAX_BYTES} characters: refused")
-    if not text.strip():
-        raise ConfigFileError(f"{shorten(source)}: the file is empty (no JSON value)")
-    _scan_json(text, source)
-    try:
-        data = json.loads(
-            text,
-            object_pairs_hook=_pairs,
-            parse_constant=_constant,
-            parse_int=_number(int),
-            parse_float=_number(float),
-        )
-    except json.JSONDecodeError as e:
-        raise ConfigFileError(
-            f"{shorten(source)}, line {e.lineno}, column {e.colno}: not valid JSON: {e.msg}"
-        ) from None
-    except _JSONRefusal as e:
-        raise ConfigFileError(f"{shorten(source)}: not valid JSON: {e}") from None
-    _check_strings(data, source)
-    return data
 
 
 # ---------------------------------------------------------------------- files
