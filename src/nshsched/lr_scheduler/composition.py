@@ -261,8 +261,7 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
 
     def check_names(self, group_names: Sequence[str | None]) -> None:
         """Raise if a listed name matches no param group."""
-        present = set(group_names)  # a set: 10**4 groups would be quadratic with a list
-        missing = [k for k in self.groups if k not in present]
+        missing = [k for k in self.groups if k not in group_names]
         if missing:
             available = [n for n in group_names if n is not None]
             raise ValueError(
