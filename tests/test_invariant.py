@@ -298,7 +298,8 @@ def test_preview_equals_what_learning_rate_monitor_logs(
         trainer.fit(module, data)
         length = S.TrainingLength(steps_per_epoch=11, total_steps=44)
         want = S.preview(oc, length, model=module)
-    rows = list(csv.DictReader(open(next(tmp_path.rglob("metrics.csv")))))
+    with open(next(tmp_path.rglob("metrics.csv"))) as f:
+        rows = list(csv.DictReader(f))
     names = ["head", "body", "default"]
     logged = {
         int(r["step"]): [float(r[f"lr-SGD/{n}"]) for n in names]
