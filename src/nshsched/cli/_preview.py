@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 from pathlib import Path
 
 from ..duration import TrainingLength, round_steps
@@ -92,12 +93,12 @@ def _length(args: argparse.Namespace) -> TrainingLength:
 
 def _run(args: argparse.Namespace) -> int:
     # 1. Everything that can be checked before any output.
+    length = _length(args)
     out = Path(args.out) if args.out else None
     if out is not None:
         check_output_path(out, (".png", ".csv"))
         if out.suffix.lower() == ".png":
             require_matplotlib()
-    length = _length(args)
     data, what = read_source(args.config, args.set or [])
     kind = classify(data)
     config = validate_config(kind, data, what) if kind != "optimizer" else None
@@ -125,11 +126,14 @@ def _run(args: argparse.Namespace) -> int:
             )
         lines.append(terminal_plot(names, summary.plot, plan.title))
         lines.append(table(points, names, summary.values))
+        image = io.BytesIO()
+        if png:  # drawn before anything is printed, like the rest
+            write_png(image, names, summary.plot, plan.title)
         # 3. Print, then write the file whole.
         print("\n".join(lines))
         if output is not None:
             if png:
-                write_png(output.file, names, summary.plot, plan.title)
+                output.file.write(image.getvalue())
             else:
                 write_csv(output.file, plan.columns, chunks(plan))
             output.commit()
