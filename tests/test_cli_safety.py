@@ -396,3 +396,20 @@ def test_a_schedule_without_closed_form_is_stepped_once(tmp_path: Path) -> None:
                    code=_STEPPED)  # fmt: skip
     assert_clean(run, 1, "halving has no closed form", "more than 10000000 values")
     assert run.stdout == ""
+
+
+def test_a_full_disk_on_stdout_is_one_line() -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "nshsched", "schema"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1
+    assert (
+        proc.stderr == "nshsched schema: error: cannot write the output: No space left on device\n"
+    )
