@@ -324,3 +324,29 @@ def test_custom_scheduler_refuses_hyperparameters() -> None:
         cfg.build(_model(), LENGTH)
     with pytest.raises(ValueError, match="key='weight_decay' cannot be shown for Custom"):
         S.preview(cfg, LENGTH, key="weight_decay")
+
+
+def test_cli_preview_key(tmp_path, capsys) -> None:
+    from nshsched.cli import main
+
+    (tmp_path / "dino.yaml").write_text(
+        "optimizer: {name: adamw, lr: 5.0e-4, weight_decay: 0.04}\n"
+        "scheduler: {name: cosine}\n"
+        "hyperparameters:\n"
+        "  weight_decay: {schedule: {name: cosine}, start: 0.04, end: 0.4}\n"
+    )
+    out = tmp_path / "wd.csv"
+    argv = [str(tmp_path / "dino.yaml"), "--total-steps", "10", "--key", "weight_decay"]
+    assert main(["preview", *argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cosine [weight_decay]" in printed
+    rows = [line.split(",") for line in out.read_text().splitlines()]
+    assert rows[0] == ["step", "default"]
+    # 0.4 + (0.04 - 0.4) (1 + cos(pi t / 10)) / 2
+    want = [0.4 - 0.36 * (1 + math.cos(math.pi * t / 10)) / 2 for t in range(11)]
+    np.testing.assert_allclose([float(r[1]) for r in rows[1:]], want, rtol=RTOL)
+    assert main(["preview", *argv[:-1], "momentum"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown key 'momentum'; the param groups have" in err and "'weight_decay'" in err
+    assert main(["preview", "warmup_cosine", "--key", "weight_decay"]) == 1
+    assert "--key 'weight_decay' needs an OptimizationConfig" in capsys.readouterr().err

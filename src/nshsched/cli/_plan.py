@@ -65,7 +65,12 @@ def group_names(config: LRSchedulerConfigBase) -> list[str] | None:
 
 
 def plan_preview(
-    kind: Kind, config: Any, what: str, length: TrainingLength, lr: float | None
+    kind: Kind,
+    config: Any,
+    what: str,
+    length: TrainingLength,
+    lr: float | None,
+    key: str = "lr",
 ) -> PreviewPlan:
     """The one place that decides what a preview shows.
 
@@ -81,6 +86,7 @@ def plan_preview(
         what: Where it came from (``file x.yaml``, ``preset warmup_cosine``).
         length: The training length.
         lr: ``--lr``, or ``None``.
+        key: ``--key``: the param-group value shown (an ``OptimizationConfig`` only).
 
     Raises:
         CLIError: Nothing to preview, or a schedule that cannot be previewed at this length.
@@ -92,6 +98,11 @@ def plan_preview(
 
     if kind == "optimizer":
         raise CLIError(f"{what} holds an optimizer config: preview needs a scheduler config")
+    if key != "lr" and kind != "optimization":
+        raise CLIError(
+            f"--key {key[:200]!r} needs an OptimizationConfig (its optimizer holds the "
+            f"values); {what} holds a scheduler config, which only has learning rates"
+        )
     try:
         if kind == "optimization":
             if lr is not None:
@@ -103,7 +114,13 @@ def plan_preview(
             base = f"optimizer lr {config.optimizer.lr:g}"
 
             def evaluate(steps: np.ndarray) -> np.ndarray:
-                return preview(config, length, steps=steps)
+                return preview(config, length, steps=steps, key=key)
+
+            if key != "lr":
+                evaluate(np.zeros(1, dtype=np.int64))  # an unknown key: before any output
+                hyper = config.hyperparameters.get(key)
+                shown = hyper.schedule if hyper is not None else None
+                base = f"{key} (optimizer's {key} as configured)"
 
         else:
             names = group_names(config)
@@ -146,7 +163,7 @@ def plan_preview(
 
     epochs = f"{length.epochs:g} epoch(s) of {length.steps_per_epoch}"
     name = shown.name if shown is not None else "constant (no scheduler)"
-    title = f"{what}: {name}"
+    title = f"{what}: {name}" + (f" [{key}]" if key != "lr" else "")
     description = (
         f"{title} ({type(config).__name__}), {length.total_steps} steps ({epochs}), {base}"
     )

@@ -58,6 +58,13 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         "multiplier); an OptimizationConfig: replaces the optimizer's lr (groups with their "
         "own lr keep it)",
     )
+    p.add_argument(
+        "--key",
+        default="lr",
+        metavar="KEY",
+        help="an OptimizationConfig: the param-group value to show (default lr; e.g. "
+        "weight_decay, momentum, betas.1, scheduled by its `hyperparameters`)",
+    )
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
     p.add_argument(
         "--out",
@@ -102,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     data, what = read_source(args.config, args.set or [])
     kind = classify(data)
     config = validate_config(kind, data, what) if kind != "optimizer" else None
-    plan = plan_preview(kind, config, what, length, args.lr)
+    plan = plan_preview(kind, config, what, length, args.lr, key=args.key)
     png = out is not None and out.suffix.lower() == ".png"
     output = AtomicOutput(out, binary=png) if out is not None else None
     with output if output is not None else contextlib.nullcontext():
