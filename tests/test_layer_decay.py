@@ -162,26 +162,40 @@ def _timm():
     return timm
 
 
-def test_same_scales_as_timm_on_timm_vit() -> None:
+@pytest.mark.parametrize(
+    ("arch", "options"),
+    [
+        ("vit_tiny_patch16_224", {"depth": 4}),
+        ("vit_small_patch16_224", {"depth": 3, "reg_tokens": 2}),
+        ("deit_tiny_distilled_patch16_224", {"depth": 3}),
+        ("vit_base_patch16_224", {"depth": 2, "global_pool": "avg", "fc_norm": True}),
+        ("vit_small_patch16_224", {"depth": 2, "pre_norm": True}),
+        ("beit_base_patch16_224", {"depth": 2}),
+    ],
+)
+def test_same_scales_as_timm_on_timm_vit(arch: str, options: dict) -> None:
+    """Every parameter gets timm's LR scale and weight decay (``param_groups_layer_decay``
+    with the model's ``no_weight_decay()``)."""
     timm = _timm()
     from timm.optim import param_groups_layer_decay
 
-    model = timm.create_model(
-        "vit_tiny_patch16_224", pretrained=False, depth=4, num_classes=3, img_size=32
-    )
-    theirs: dict[str, float] = {}
-    for group in param_groups_layer_decay(model, layer_decay=0.7, weight_decay=0.05):
+    model = timm.create_model(arch, pretrained=False, num_classes=3, img_size=32, **options)
+    names = {id(p): n for n, p in model.named_parameters()}
+    theirs: dict[str, tuple[float, float]] = {}
+    for group in param_groups_layer_decay(
+        model, layer_decay=0.7, weight_decay=0.05, no_weight_decay_list=model.no_weight_decay()
+    ):
         for p in group["params"]:
-            theirs[next(n for n, q in model.named_parameters() if q is p)] = group["lr_scale"]
+            theirs[names[id(p)]] = (group["lr_scale"], group["weight_decay"])
     cfg = _config(layer_decay={"rate": 0.7}, no_weight_decay=True)
     opt, _ = cfg.build(model, LENGTH)
-    ours = {}
-    for g in opt.param_groups:
-        for p in g["params"]:
-            ours[next(n for n, q in model.named_parameters() if q is p)] = g["lr"]
+    ours = {
+        names[id(p)]: (g["lr"], g["weight_decay"]) for g in opt.param_groups for p in g["params"]
+    }
     assert ours.keys() == theirs.keys()
     for name in ours:
-        assert ours[name] == pytest.approx(theirs[name], rel=1e-12), name
+        assert ours[name][0] == pytest.approx(theirs[name][0], rel=1e-12), name
+        assert ours[name][1] == theirs[name][1], name
 
 
 # ---------------------------------------------------------------------- no weight decay
