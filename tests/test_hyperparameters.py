@@ -350,3 +350,32 @@ def test_cli_preview_key(tmp_path, capsys) -> None:
     assert "unknown key 'momentum'; the param groups have" in err and "'weight_decay'" in err
     assert main(["preview", "warmup_cosine", "--key", "weight_decay"]) == 1
     assert "--key 'weight_decay' needs an OptimizationConfig" in capsys.readouterr().err
+
+
+def test_negative_configured_value_may_stay_negative() -> None:
+    # Adafactor's beta2_decay is -0.8 by default: a schedule scales it, sign kept
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "adafactor", "lr": 1e-2},
+            "hyperparameters": {"beta2_decay": {"schedule": {"name": "linear"}}},
+        }
+    )
+    opt, sched = cfg.build(_model(), LENGTH)
+    got = _stepped(opt, sched, "beta2_decay", 10)[:, 0]
+    np.testing.assert_allclose(got, [-0.8 * (1 - t / 10) for t in range(11)], rtol=RTOL)
+    # a value configured >= 0 must stay >= 0: start/end below 0 is refused at build
+    neg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 0.1},
+            "hyperparameters": {
+                "weight_decay": {"schedule": {"name": "linear"}, "start": 0.1, "end": -0.1}
+            },
+        }
+    )
+    with pytest.raises(ValueError, match=r"the weight_decay of param group 'default' would be"):
+        neg.build(_model(), LENGTH)
+
+
+def test_per_group_schedule_refused_for_a_hyperparameter() -> None:
+    with pytest.raises(ValidationError, match="schedule: 'per_group' cannot schedule"):
+        S.HyperparameterScheduleConfig(schedule={"name": "per_group", "groups": {}})

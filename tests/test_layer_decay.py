@@ -289,3 +289,15 @@ def test_distributed_data_parallel_looked_through(tmp_path) -> None:
         assert _param_group_names(cfg, model) == _param_group_names(cfg, TinyViT(depth=2))
     finally:
         dist.destroy_process_group()
+
+
+def test_dotted_group_name_without_layer_decay_keeps_its_schedule() -> None:
+    model = TinyViT(depth=1)
+    cfg = _config(
+        param_groups=[{"name": "enc.last", "params": ["head.*"], "scheduler": {"name": "linear"}}]
+    )
+    opt, sched = cfg.build(model, LENGTH)
+    opt.step()
+    sched.step()
+    lrs = {g["name"]: g["lr"] for g in opt.param_groups}
+    assert lrs == {"enc.last": pytest.approx(0.75, rel=1e-12), "default": 1.0}

@@ -104,9 +104,10 @@ class HyperparameterScheduleConfig(Config):
         refused = _refused(self.schedule)
         if refused is not None:
             raise ValueError(
-                f"schedule: {refused!r} cannot schedule a hyperparameter (it states absolute "
-                "learning rates or reacts to a metric); use a closed-form multiplier "
-                "schedule such as cosine, linear, constant_with_warmup or sequential"
+                f"schedule: {refused!r} cannot schedule a hyperparameter (it has no single "
+                "multiplier curve: it states absolute learning rates, reacts to a metric, or "
+                "drives param groups by name); use a closed-form multiplier schedule such as "
+                "cosine, linear, constant_with_warmup or sequential"
             )
         return self
 

@@ -234,10 +234,10 @@ class OptimizationConfig(Config):
             if isinstance(group.scheduler, str):  # "inherit"
                 continue
             for name in group_names:
-                if base_group(name) in (group.name, group.name + NO_DECAY_SUFFIX):
+                if self._configured_group(name) in (group.name, group.name + NO_DECAY_SUFFIX):
                     overrides[name] = group.scheduler
         if not overrides:
-            return _expand_parts(self.scheduler, group_names)
+            return self._expand_parts(self.scheduler, group_names)
         if self.scheduler is not None and not self._warned:
             self._warned = True
             names = [g.name for g in self.param_groups if not isinstance(g.scheduler, str)]
@@ -252,8 +252,36 @@ class OptimizationConfig(Config):
         from .lr_scheduler.composition import PerGroupSchedulerConfig
 
         return PerGroupSchedulerConfig(
-            default=_expand_parts(self.scheduler, group_names), groups=overrides
+            default=self._expand_parts(self.scheduler, group_names), groups=overrides
         )
+
+    def _configured_group(self, name: str) -> str:
+        """The group a torch group belongs to: ``head.layer3`` -> ``head`` with
+        ``layer_decay`` (without it, names are taken as they are)."""
+        return base_group(name) if self.layer_decay is not None else name
+
+    def _expand_parts(
+        self, config: LRSchedulerConfigBase | None, group_names: list[str]
+    ) -> LRSchedulerConfigBase | None:
+        """A ``per_group`` config whose ``groups`` name configured groups, extended to the
+        parts ``layer_decay`` splits them into (``head`` -> ``head.layer0``, ...)."""
+        groups = getattr(config, "groups", None)
+        if (
+            self.layer_decay is None
+            or getattr(config, "runtime_kind", None) != "per_group"
+            or not isinstance(groups, dict)
+        ):
+            return config
+        split = [name for name in group_names if base_group(name) != name]
+        expanded = dict(groups)
+        for name in split:
+            base = base_group(name)
+            if base in groups and name not in groups:
+                expanded[name] = groups[base]
+        for base in {base_group(n) for n in split}:
+            if base in expanded and base not in group_names:
+                del expanded[base]
+        return config.model_copy(update={"groups": expanded})  # type: ignore[union-attr]
 
     def lr_schedule(self, group_names: list[str]) -> LRSchedulerConfigBase | None:
         """:meth:`group_scheduler`, or a constant LR schedule when only
@@ -356,25 +384,3 @@ class OptimizationConfig(Config):
         if len(specs) == 1:
             return {"optimizer": optimizer, "lr_scheduler": specs[0]}
         return [optimizer], specs
-
-
-def _expand_parts(
-    config: LRSchedulerConfigBase | None, group_names: list[str]
-) -> LRSchedulerConfigBase | None:
-    """A ``per_group`` config whose ``groups`` name configured groups, extended to the
-    parts ``layer_decay`` splits them into (``head`` -> ``head.layer0``, ...)."""
-    groups = getattr(config, "groups", None)
-    if getattr(config, "runtime_kind", None) != "per_group" or not isinstance(groups, dict):
-        return config
-    split = {name for name in group_names if base_group(name) != name}
-    if not split:
-        return config
-    expanded = dict(groups)
-    for name in split:
-        base = base_group(name)
-        if base in groups and name not in groups:
-            expanded[name] = groups[base]
-    for base in {base_group(n) for n in split}:
-        if base in expanded and base not in group_names:
-            del expanded[base]
-    return config.model_copy(update={"groups": expanded})  # type: ignore[union-attr]

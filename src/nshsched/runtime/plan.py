@@ -331,11 +331,11 @@ def _check_finite(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> None:
     for target in plan.targets:
         if target.curve is None:
             continue
-        values = np.broadcast_to(
-            target.curve.lr(steps, base_value(groups[target.group], target.key), target.ratio),
-            steps.shape,
-        )
-        bad = ~np.isfinite(values) | (values < 0)
+        base = base_value(groups[target.group], target.key)
+        values = np.broadcast_to(target.curve.lr(steps, base, target.ratio), steps.shape)
+        bad = ~np.isfinite(values)
+        if target.key == "lr" or base >= 0:  # a value configured >= 0 stays >= 0
+            bad |= values < 0
         if bad.any():
             i = int(np.argmax(bad))
             name = groups[target.group].get("name", target.group)
