@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 from pydantic import ValidationError
@@ -276,7 +278,7 @@ def test_child_named_module_is_not_a_wrapper() -> None:
     assert _param_group_names(cfg, Holder()) == {"m": 2}
 
 
-def test_distributed_data_parallel_looked_through(tmp_path) -> None:
+def test_ddp_and_fsdp_looked_through(tmp_path) -> None:
     import torch.distributed as dist
 
     if not dist.is_available():
@@ -285,8 +287,30 @@ def test_distributed_data_parallel_looked_through(tmp_path) -> None:
     try:
         model = torch.nn.parallel.DistributedDataParallel(TinyViT(depth=2))
         assert next(iter(dict(model.named_parameters()))).startswith("module.")
-        cfg = _config(param_groups=[{"name": "head", "params": ["head.*"]}], no_weight_decay=True)
-        assert _param_group_names(cfg, model) == _param_group_names(cfg, TinyViT(depth=2))
+        cfg = _config(
+            param_groups=[{"name": "head", "params": ["head.*"]}],
+            no_weight_decay=True,
+            layer_decay={"rate": 0.5},
+        )
+        want = _param_group_names(cfg, TinyViT(depth=2))
+        assert _param_group_names(cfg, model) == want
+        # FSDP, every Linear and every Block wrapped (nested `_fsdp_wrapped_module.`)
+        from torch.distributed.fsdp import FullyShardedDataParallel
+        from torch.distributed.fsdp.wrap import ModuleWrapPolicy
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fsdp = FullyShardedDataParallel(
+                TinyViT(depth=2),
+                device_id=torch.device("cpu"),
+                use_orig_params=True,
+                auto_wrap_policy=ModuleWrapPolicy({torch.nn.Linear, Block}),
+            )
+        assert (
+            "_fsdp_wrapped_module.blocks.0._fsdp_wrapped_module.fc._fsdp_wrapped_module.weight"
+            in dict(fsdp.named_parameters())
+        )
+        assert _param_group_names(cfg, fsdp) == want
     finally:
         dist.destroy_process_group()
 
