@@ -194,3 +194,43 @@ def test_manual_optimization_with_lightning(tmp_path) -> None:
         rtol=1e-12,
         atol=1e-18,
     )
+
+
+def test_from_trainer_counts_batches_under_manual_optimization() -> None:
+    lightning = pytest.importorskip("lightning")
+
+    seen: list[S.TrainingLength] = []
+
+    class Manual(lightning.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.automatic_optimization = False
+            self.net = torch.nn.Linear(3, 1)
+
+        def training_step(self, batch, _):
+            opt = self.optimizers()
+            opt.zero_grad()
+            self.manual_backward(self.net(batch[0]).pow(2).mean())
+            opt.step()
+
+        def configure_optimizers(self):
+            seen.append(S.TrainingLength.from_trainer(self.trainer))
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    data = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.randn(20, 3)), batch_size=2
+    )
+    trainer = lightning.Trainer(
+        max_epochs=3,
+        max_steps=25,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(Manual(), data)
+    # 10 batches per epoch, one optimizer step each; 3 epochs = 30 capped by max_steps = 25
+    assert (seen[0].steps_per_epoch, seen[0].total_steps) == (10, 25)
+    assert trainer.global_step == 25
