@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._preview import preview
     from .config import Config
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
+    from .integrations import hydra
     from .lr_scheduler import (
         ClosedFormLRSchedulerConfigBase,
         ConstantLRConfig,
@@ -76,6 +77,10 @@ if TYPE_CHECKING:
     from .registry import RegistrationError, Registry
 
 __version__ = "0.1.0"
+
+from . import _peers
+
+_peers.activate()  # checkpoint loading and LightningCLI, when torch / jsonargparse load
 
 __all__ = [
     "ASGDConfig",
@@ -140,6 +145,7 @@ __all__ = [
     "WarmupCosineConfig",
     "WarmupStableDecaySchedulerConfig",
     "functional",
+    "hydra",
     "lr_scheduler_registry",
     "optimizer_registry",
     "presets",
@@ -172,6 +178,7 @@ _LAZY: dict[str, str] = {
     "ExponentialLRConfig": ".lr_scheduler",
     "FractionConfig": ".duration",
     "functional": ".functional",  # a submodule
+    "hydra": ".integrations.hydra",  # a submodule
     "InverseSqrtSchedulerConfig": ".lr_scheduler",
     "LBFGSConfig": ".optimizer",
     "LinearLRConfig": ".lr_scheduler",
@@ -225,7 +232,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(module_name, __name__)
-    value = module if module_name == f".{name}" else getattr(module, name)
+    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
     globals()[name] = value
     return value
 

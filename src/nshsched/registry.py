@@ -18,6 +18,8 @@ from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, Type
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from ._containers import to_plain
+
 __all__ = ["RegistrationError", "Registry"]
 
 TBase = TypeVar("TBase", bound=BaseModel)
@@ -144,7 +146,18 @@ class Registry(Generic[TBase]):
         return sorted(self._classes)
 
     def __contains__(self, tag: object) -> bool:
-        return isinstance(tag, str) and _normalize(tag) in self._keys
+        return isinstance(tag, str) and self._canonical(tag) is not None
+
+    def _canonical(self, tag: str) -> str | None:
+        """The canonical tag of ``tag``, or ``None``; an unknown tag first loads the
+        plugins (entry points of the ``nshsched`` group, see :mod:`nshsched.plugins`)."""
+        canonical = self._keys.get(_normalize(tag))
+        if canonical is None:
+            from .plugins import on_unknown_tag
+
+            on_unknown_tag()
+            canonical = self._keys.get(_normalize(tag))
+        return canonical
 
     def __iter__(self) -> typing.Iterator[type[TBase]]:
         return iter(self._classes[t] for t in self.tags())
@@ -158,7 +171,7 @@ class Registry(Generic[TBase]):
         Raises:
             KeyError: Unknown tag; the message lists the registered tags and the closest one.
         """
-        canonical = self._keys.get(_normalize(tag))
+        canonical = self._canonical(tag)
         if canonical is None:
             raise KeyError(self._unknown_message(tag))
         return canonical
@@ -193,6 +206,7 @@ class Registry(Generic[TBase]):
     # ------------------------------------------------------------------ pydantic hooks
 
     def _validate(self, value: Any, info: core_schema.ValidationInfo | None) -> BaseModel:
+        value = to_plain(value)  # an OmegaConf DictConfig (Hydra) reads as its plain dict
         if isinstance(value, BaseModel):
             cls = type(value)
             if isinstance(value, self.base_cls) and self._classes.get(self._safe_tag(cls)) is cls:
@@ -224,7 +238,7 @@ class Registry(Generic[TBase]):
                 },
             )
         tag = value[self.discriminator]
-        canonical = self._keys.get(_normalize(tag)) if isinstance(tag, str) else None
+        canonical = self._canonical(tag) if isinstance(tag, str) else None
         if canonical is None:
             raise PydanticCustomError("unknown_tag", self._unknown_message(tag).replace("{", "{{"))
         data = dict(value)
