@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..registry import Registry
 
-__all__ = ["install_jsonargparse_adapter", "to_subclass_spec"]
+__all__ = ["install_jsonargparse_adapter", "serialize_config", "to_subclass_spec"]
 
 _WRAPPED = "__nshsched_adapter__"
 
@@ -60,7 +60,11 @@ def install_jsonargparse_adapter(typehints: ModuleType | None = None) -> None:
     @functools.wraps(original)
     def adapt_typehints(val: Any, typehint: Any, *args: Any, **kwargs: Any) -> Any:
         serialize = kwargs["serialize"] if "serialize" in kwargs else bool(args and args[0])
-        if not serialize:
+        if serialize:
+            dumped = serialize_config(val, typehint)
+            if dumped is not val:
+                return dumped
+        else:
             val = to_subclass_spec(val, typehint)
         return original(val, typehint, *args, **kwargs)
 
@@ -132,6 +136,27 @@ def to_subclass_spec(val: Any, typehint: Any) -> Any:
     if not (isinstance(tag, str) and tag in registry):
         raise ValueError(registry._unknown_message(tag))
     return {"class_path": _import_path(registry.get(tag)), "init_args": items}
+
+
+def serialize_config(val: Any, typehint: Any) -> Any:
+    """A config instance as jsonargparse writes it (``--print_config``, the saved
+    ``config.yaml``): the class form for a registry type, the plain dump for any other
+    config type; anything else is returned unchanged (jsonargparse serializes it).
+
+    Example:
+        >>> import nshsched as S
+        >>> serialize_config(S.LinearSchedulerConfig(warmup=3), S.LRSchedulerConfig)["init_args"]
+        {'interval': None, 'frequency': None, 'monitor': None, 'warmup': 3, 'total': None}
+    """
+    config_module = sys.modules.get("nshsched.config")
+    if config_module is None or not isinstance(val, config_module.Config):
+        return val
+    data = val.model_dump(mode="json")
+    registry = registry_of(typehint)
+    if registry is None or not isinstance(val, registry.base_cls):
+        return data
+    data.pop(registry.discriminator, None)
+    return {"class_path": _import_path(type(val)), "init_args": data}
 
 
 def _import_path(cls: type) -> str:
