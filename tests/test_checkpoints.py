@@ -53,9 +53,17 @@ def test_equality_ignores_private_state() -> None:
     assert a == b
 
 
-def test_equality_of_bound_hf_schedule_ignores_its_reference_lr() -> None:
-    cfg = S.lr_scheduler_registry.construct({"name": "polynomial", "lr_end": 1e-5})
-    assert cfg.with_reference_lr(0.1) == cfg
+def test_equality_ignores_private_state_of_user_configs() -> None:
+    from pydantic import PrivateAttr
+
+    class Counter(S.Config):
+        value: int = 0
+        _calls: int = PrivateAttr(default=0)
+
+    a, b = Counter(value=1), Counter(value=1)
+    a._calls = 5
+    assert a == b
+    assert a != Counter(value=2)
 
 
 @pytest.mark.parametrize(

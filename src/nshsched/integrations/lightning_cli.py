@@ -145,8 +145,9 @@ def serialize_config(val: Any, typehint: Any) -> Any:
 
     Example:
         >>> import nshsched as S
-        >>> serialize_config(S.LinearSchedulerConfig(warmup=3), S.LRSchedulerConfig)["init_args"]
-        {'interval': None, 'frequency': None, 'monitor': None, 'warmup': 3, 'total': None}
+        >>> spec = serialize_config(S.LinearSchedulerConfig(warmup=3), S.LRSchedulerConfig)
+        >>> spec["class_path"], spec["init_args"]["warmup"]
+        ('nshsched.lr_scheduler.hf.LinearSchedulerConfig', 3)
     """
     config_module = sys.modules.get("nshsched.config")
     if config_module is None or not isinstance(val, config_module.Config):
