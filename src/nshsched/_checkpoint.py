@@ -8,8 +8,9 @@ on that list, and nshsched does so itself as soon as ``torch.serialization`` is 
 (see :mod:`nshsched._peers`), so loading needs nothing from the user.
 
 :func:`rebuild` never imports a module named in the file other than nshsched's own: the
-class must already be imported (the user's module that defines it), and the data is
-validated like any config, so it can only build registered classes.
+class must already be imported (the user's module that defines it) or be defined by an
+installed plugin (see :mod:`nshsched.plugins`), and the data is validated like any config,
+so it can only build registered classes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def rebuild(path: str, data: dict[str, Any]) -> Config:
     module = sys.modules.get(module_name)
     if module is None and (module_name == "nshsched" or module_name.startswith("nshsched.")):
         module = importlib.import_module(module_name)
+    if module is None:
+        from .plugins import load_entry_points
+
+        load_entry_points()  # an installed plugin (trusted code) may be what defines it
+        module = sys.modules.get(module_name)
     if module is None:
         raise ValueError(
             f"cannot rebuild the config {qualname!r}: its module {module_name!r} is not "
