@@ -397,3 +397,42 @@ def test_adapter_is_installed_once() -> None:
     assert getattr(before, "__nshsched_adapter__", False)  # installed by nshsched itself
     install_jsonargparse_adapter()
     assert typehints.adapt_typehints is before
+
+
+class Saved(Net):
+    def __init__(self, optimization: S.OptimizationConfig, width: int = 3) -> None:
+        super().__init__(optimization)
+        self.save_hyperparameters()
+
+
+def test_cli_checkpoint_loads_back_under_weights_only(workdir: Path) -> None:
+    config = write(
+        workdir / "c.yaml",
+        """
+        model:
+          optimization:
+            optimizer: {name: adamw, lr: 0.01}
+            scheduler: {name: linear, warmup: 1}
+        trainer: {max_steps: 4, default_root_dir: .}
+        """,
+    )
+    result = LightningCLI(
+        Saved,
+        args=["fit", "--config", config],
+        trainer_defaults={
+            "logger": False,
+            "enable_progress_bar": False,
+            "enable_model_summary": False,
+        },
+    )
+    path = result.trainer.checkpoint_callback.best_model_path  # type: ignore[union-attr]
+    # LightningCLI records the parsed (class_path) form and re-parses it on load
+    raw = torch.load(path, weights_only=True)
+    assert raw["hyper_parameters"]["optimization"]["scheduler"]["class_path"].endswith(
+        "LinearSchedulerConfig"
+    )
+    loaded = Saved.load_from_checkpoint(path, weights_only=True)
+    assert loaded.optimization == result.model.optimization
+    assert loaded.optimization == S.OptimizationConfig(
+        optimizer=S.AdamWConfig(lr=0.01), scheduler=S.LinearSchedulerConfig(warmup=1)
+    )
