@@ -61,6 +61,8 @@ def test_peer_hooks_run_whatever_the_import_order(order: str) -> None:
         "assert getattr(th.adapt_typehints, '__nshsched_adapter__', False)\n"
         "import nshsched._peers as p\n"
         "assert p._finder not in sys.meta_path  # removed once every hook ran\n"
+        "assert type(ser.__loader__).__name__ == 'SourceFileLoader', ser.__loader__\n"
+        "assert ser.__spec__.loader is ser.__loader__\n"
         "print('ok')\n"
     )
     result = subprocess.run(

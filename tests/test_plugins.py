@@ -301,3 +301,32 @@ def test_import_modules_error_inside_the_module(
         match=r"NSHSCHED_IMPORT: cannot import 'broken_mod_xyz': ValueError: bad module",
     ):
         plugins.import_modules(["broken_mod_xyz"], source="NSHSCHED_IMPORT")
+
+
+def test_many_threads_meeting_the_plugin_tag_at_once(example_site: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import sys, threading
+        import nshsched as S
+
+        S.lr_scheduler_registry  # the built-ins are loaded; the plugin is not
+        barrier, results, errors = threading.Barrier(8), [], []
+
+        def work():
+            barrier.wait()
+            try:
+                results.append(S.lr_scheduler_registry.construct({"name": "halfway_drop"}).factor)
+            except Exception as e:
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print(len(results), sorted(set(results)), errors)
+        """
+    )
+    result = run(code, example_site)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "8 [0.1] []"

@@ -70,6 +70,10 @@ class _HookedLoader:
         return self._loader.create_module(spec)  # type: ignore[no-any-return]
 
     def exec_module(self, module: ModuleType) -> None:
+        # The module keeps the real loader: no trace of this wrapper is left behind.
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
         self._loader.exec_module(module)
         _run(self._name, self._hook, module)
 

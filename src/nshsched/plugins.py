@@ -56,7 +56,7 @@ class PluginImportError(ImportError):
 
 _lock = threading.RLock()
 _tried: set[tuple[str, str]] = set()  # (name, value) of the entry points tried so far
-_scanned = False
+_done = False  # every installed entry point has been tried (a scan finished)
 _loading = False
 
 
@@ -80,11 +80,11 @@ def load_entry_points(*, rescan: bool = False) -> list[str]:
     Warns:
         PluginWarning: for each entry point that fails (its name, value and error).
     """
-    global _scanned, _loading
-    with _lock:
-        if _loading or (_scanned and not rescan):
-            return []  # a plugin being loaded met an unknown tag: no recursion
-        _scanned, _loading = True, True
+    global _done, _loading
+    with _lock:  # another thread meeting an unknown tag waits here for the scan to end
+        if _loading or (_done and not rescan):
+            return []  # (_loading: a plugin being loaded met an unknown tag: no recursion)
+        _loading = True
         try:
             loaded = []
             for ep in entry_points():
@@ -96,7 +96,7 @@ def load_entry_points(*, rescan: bool = False) -> list[str]:
                     loaded.append(ep.name)
             return loaded
         finally:
-            _loading = False
+            _loading, _done = False, True
 
 
 def _load_one(ep: Any) -> bool:
@@ -122,7 +122,7 @@ def _load_one(ep: Any) -> bool:
 
 def on_unknown_tag() -> None:
     """What a registry calls when it meets a tag it does not know: load the plugins."""
-    if not _scanned:
+    if not _done:
         load_entry_points()
 
 
