@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
@@ -212,6 +212,7 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
     """
 
     name: Literal["per_group"] = "per_group"
+    runtime_kind: ClassVar[Literal["closed_form", "per_group", "plateau"] | None] = "per_group"
 
     default: LRSchedulerConfig | None = None
     """The schedule of every group not listed in ``groups``; ``None`` keeps them constant."""
@@ -260,7 +261,8 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
 
     def check_names(self, group_names: Sequence[str | None]) -> None:
         """Raise if a listed name matches no param group."""
-        missing = [k for k in self.groups if k not in group_names]
+        present = set(group_names)
+        missing = [k for k in self.groups if k not in present]
         if missing:
             available = [n for n in group_names if n is not None]
             raise ValueError(

@@ -1,28 +1,33 @@
-"""``nshsched groups CONFIG --model pkg.module:factory``: the param-group table of a config
-file on a model, without training (see :mod:`nshsched.describe`)."""
+"""``nshsched groups CONFIG --model pkg.module:factory``: the param groups a config makes on
+a model, as a table, without training (see :mod:`nshsched.describe`)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-__all__ = ["load_model", "run_groups"]
+from .._yaml import load_file
+from ._command import Command
+from ._errors import CLIError, UsageError
+from ._input import classify, validate_config
+from ._overrides import SET_HELP, apply_override
+
+__all__ = ["GROUPS", "load_model"]
 
 
 def load_model(spec: str) -> Any:
     """Import ``pkg.module:factory`` and call the factory with no argument.
 
     The module is looked up as ``python -m`` would (the current directory first). The
-    factory is a class or a function (``attr.path`` after the colon may be dotted) returning
-    a ``torch.nn.Module``.
+    factory is a class or a function (the part after the colon may be dotted) returning a
+    ``torch.nn.Module``.
 
     Raises:
-        nshsched.cli.UsageError: ``spec`` is not ``module:factory``.
-        nshsched.cli.CLIError: the module cannot be imported, the factory is missing or
-            fails, or it returns no ``torch.nn.Module``.
+        UsageError: ``spec`` is not ``module:factory``.
+        CLIError: the module cannot be imported, the factory is missing or fails, or it
+            returns no ``torch.nn.Module``.
     """
-    from .cli import CLIError, UsageError
-    from .plugins import PluginImportError, import_modules
+    from ..plugins import PluginImportError, import_modules
 
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
@@ -51,12 +56,24 @@ def load_model(spec: str) -> Any:
     return model
 
 
-def run_groups(args: argparse.Namespace) -> int:
-    """The ``groups`` subcommand: print ``config.describe(model)``."""
-    import nshsched as S
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "config",
+        metavar="CONFIG",
+        help="a YAML/JSON file holding an OptimizationConfig (or an optimizer config)",
+    )
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="PKG.MODULE:FACTORY",
+        help="the model: a class or function called with no argument, returning an nn.Module "
+        "(the current directory is searched first)",
+    )
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
 
-    from ._yaml import load_file
-    from .cli import CLIError, _validate, apply_override, classify
+
+def _run(args: argparse.Namespace) -> int:
+    import nshsched as S
 
     data = load_file(args.config)
     for assignment in args.set or []:
@@ -67,9 +84,20 @@ def run_groups(args: argparse.Namespace) -> int:
             f"{args.config}: holds a scheduler config; `groups` needs an OptimizationConfig "
             "(a mapping with `optimizer:`) or an optimizer config"
         )
-    config = _validate(kind, data, args.config)
+    config = validate_config(kind, data, args.config)
     if kind == "optimizer":
         config = S.OptimizationConfig(optimizer=config)
     model = load_model(args.model)
     print(config.describe(model))
     return 0
+
+
+GROUPS = Command(
+    name="groups",
+    help="show the param groups a config makes on a model",
+    description="Build the torch param groups of an OptimizationConfig file on a model, as "
+    "`build` would, and print one row per group: name, tensors, elements, base lr, weight "
+    "decay and schedule. Nothing is trained.",
+    add_arguments=_arguments,
+    run=_run,
+)
