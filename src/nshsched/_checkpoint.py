@@ -32,10 +32,11 @@ def rebuild(path: str, data: dict[str, Any]) -> Config:
         ValueError: ``path`` is not an nshsched config class that is imported, or ``data``
             is not valid for it.
     """
+    from ._quote import quote
     from .config import Config
 
     if not isinstance(path, str) or ":" not in path or not isinstance(data, dict):
-        raise ValueError(f"not an nshsched config record: {path!r:.200}")
+        raise ValueError(f"not an nshsched config record: {quote(path)}")
     module_name, _, qualname = path.partition(":")
     module = sys.modules.get(module_name)
     if module is None and (module_name == "nshsched" or module_name.startswith("nshsched.")):
@@ -47,14 +48,14 @@ def rebuild(path: str, data: dict[str, Any]) -> Config:
         module = sys.modules.get(module_name)
     if module is None:
         raise ValueError(
-            f"cannot rebuild the config {qualname!r}: its module {module_name!r} is not "
+            f"cannot rebuild the config {quote(qualname)}: its module {quote(module_name)} is not "
             "imported (a checkpoint never imports code); import it before loading"
         )
     obj: Any = module
     for part in qualname.split("."):
         obj = getattr(obj, part, None)
     if not (isinstance(obj, type) and issubclass(obj, Config)):
-        raise ValueError(f"cannot rebuild {path!r:.200}: it is not an nshsched config class")
+        raise ValueError(f"cannot rebuild {quote(path)}: it is not an nshsched config class")
     return obj.model_validate(data)
 
 

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
+from ._quote import quote, shorten
+
 __all__ = [
     "ENV_VAR",
     "GROUP",
@@ -111,8 +113,8 @@ def _load_one(ep: Any) -> bool:
             )
     except Exception as e:
         warnings.warn(
-            f"nshsched plugin {ep.name!r} ({ep.value}) failed to load: "
-            f"{type(e).__name__}: {str(e)[:300]}",
+            f"nshsched plugin {quote(ep.name)} ({shorten(ep.value, 200)}) failed to load: "
+            f"{type(e).__name__}: {shorten(str(e), 300)}",
             PluginWarning,
             stacklevel=4,
         )
@@ -147,12 +149,12 @@ def import_modules(names: Iterable[str], source: str = "--import") -> list[Modul
     for name in names:
         if not all(part.isidentifier() for part in name.split(".")):
             raise PluginImportError(
-                f"{source}: {name[:200]!r} is not a module name (expected e.g. my_package.schedules)"
+                f"{source}: {quote(name)} is not a module name (expected e.g. my_package.schedules)"
             )
         try:
             modules.append(importlib.import_module(name))
         except Exception as e:
             raise PluginImportError(
-                f"{source}: cannot import {name!r}: {type(e).__name__}: {str(e)[:300]}"
+                f"{source}: cannot import {quote(name)}: {type(e).__name__}: {shorten(str(e), 300)}"
             ) from e
     return modules

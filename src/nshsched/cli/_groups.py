@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._quote import quote, shorten
 from .._yaml import load_file
 from ._command import Command
 from ._errors import CLIError, UsageError
@@ -31,28 +32,33 @@ def load_model(spec: str) -> Any:
 
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
-        raise UsageError(f"--model expects pkg.module:factory, got {spec[:200]!r}")
+        raise UsageError(f"--model expects pkg.module:factory, got {quote(spec)}")
     try:
         (module,) = import_modules([module_name], source="--model")
     except PluginImportError as e:
         raise CLIError(str(e)) from None
+    shown = shorten(spec, 200)
     factory: Any = module
     for part in attr.split("."):
         if not hasattr(factory, part):
-            raise CLIError(f"--model {spec}: module {module_name!r} has no attribute {attr!r}")
+            raise CLIError(
+                f"--model {shown}: module {quote(module_name)} has no attribute {quote(attr)}"
+            )
         factory = getattr(factory, part)
     if not callable(factory):
-        raise CLIError(f"--model {spec}: {attr!r} is a {type(factory).__name__}, not callable")
+        raise CLIError(
+            f"--model {shown}: {quote(attr)} is a {type(factory).__name__}, not callable"
+        )
     try:
         model = factory()
     except Exception as e:
         raise CLIError(
-            f"--model {spec}: calling it failed: {type(e).__name__}: {str(e)[:300]}"
+            f"--model {shown}: calling it failed: {type(e).__name__}: {shorten(str(e), 300)}"
         ) from None
     import torch
 
     if not isinstance(model, torch.nn.Module):
-        raise CLIError(f"--model {spec}: returned a {type(model).__name__}, not a torch.nn.Module")
+        raise CLIError(f"--model {shown}: returned a {type(model).__name__}, not a torch.nn.Module")
     return model
 
 
