@@ -4,6 +4,7 @@ No torch and no pydantic here; numpy only when a caller passes an array.
 """
 
 from ._core import (
+    KEEP,
     LRCurve,
     Schedule,
     Step,
@@ -48,6 +49,7 @@ from ._warmup import (
 )
 
 __all__ = [
+    "KEEP",
     "LRCurve",
     "RampType",
     "Schedule",
