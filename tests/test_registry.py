@@ -42,13 +42,8 @@ def shapes(*classes: type[Shape]) -> S.Registry[Shape]:
 @pytest.fixture
 def restore_optimizer_registry() -> Iterator[None]:
     """Undo registrations a test makes in the global optimizer registry."""
-    registry = S.optimizer_registry
-    classes, keys = dict(registry._classes), dict(registry._keys)
-    yield
-    registry._classes.clear()
-    registry._classes.update(classes)
-    registry._keys.clear()
-    registry._keys.update(keys)
+    with S.optimizer_registry.scoped():
+        yield
 
 
 # ---------------------------------------------------------------------- registration

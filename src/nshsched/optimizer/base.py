@@ -101,7 +101,10 @@ class OptimizerConfigBase(Config):
         """
 
 
-optimizer_registry = Registry(OptimizerConfigBase)  # type: ignore[type-abstract]
+optimizer_registry = Registry(
+    OptimizerConfigBase,  # type: ignore[type-abstract]
+    builtins="nshsched.optimizer",
+)
 """Every optimizer config, by tag. Torch class names (``"AdamW"``, ``"RMSprop"``) resolve too."""
 
 OptimizerConfig = Annotated[OptimizerConfigBase, optimizer_registry]
