@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import typing
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError, core_schema
 
 __all__ = ["MAX_COUNT", "MAX_MAGNITUDE", "Config"]
@@ -37,6 +47,11 @@ class Config(BaseModel):
 
     Field types add their own ranges on top (``Field(ge=0)``).
 
+    A dump reads back as an equal config under every ``model_dump`` option: a tag (a field
+    typed as a one-value ``Literal``, such as ``name`` or a duration's ``kind``) is written
+    even with ``exclude_defaults``/``exclude_unset``, and a field listed in
+    ``__dump_none_as__`` writes ``None`` as that marker under ``exclude_none``.
+
     Example:
         >>> import pydantic
         >>> from nshsched import Config
@@ -62,6 +77,29 @@ class Config(BaseModel):
         protected_namespaces=(),
         allow_inf_nan=False,
     )
+
+    __dump_none_as__: ClassVar[Mapping[str, str]] = {}
+    """Fields whose ``None`` must survive ``exclude_none`` (``None`` is not their default):
+    field -> the string written instead; the field's validator reads it back as ``None``."""
+
+    @model_serializer(mode="wrap")
+    def _dump_readably(  # type: ignore[no-untyped-def]  # no return type: see below
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ):
+        # Without a return annotation pydantic keeps the model's own serialization JSON
+        # schema (with ``-> Any`` it would describe a dump as "anything").
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        if info.exclude_defaults or info.exclude_unset:
+            missing = [k for k in _tag_fields(type(self)) if k not in data]
+            if missing:
+                data = {**{k: getattr(self, k) for k in missing}, **data}
+        if info.exclude_none:
+            for key, marker in self.__dump_none_as__.items():
+                if key not in data and getattr(self, key) is None:
+                    data[key] = marker
+        return data
 
     @classmethod
     def __get_pydantic_core_schema__(
@@ -137,3 +175,14 @@ def _harden_choice(choice: Any, owner: type) -> Any:
     if choice.get("type") in ("int", "float"):
         return (_harden(choice, owner), choice["type"])
     return _harden(choice, owner)
+
+
+@functools.cache
+def _tag_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` typed as a one-value ``Literal`` with that value as default."""
+    tags = []
+    for key, info in cls.model_fields.items():
+        args = typing.get_args(info.annotation)
+        if typing.get_origin(info.annotation) is typing.Literal and args == (info.default,):
+            tags.append(key)
+    return tuple(tags)
