@@ -32,6 +32,7 @@ class SchemaStrategies:
         float_scale: Floats without an upper bound are drawn up to this magnitude most of the
             time, and from the whole range sometimes.
         max_depth: How deep composite schedules nest.
+        names: Strings (names of param groups, monitored metrics) and dictionary keys.
     """
 
     def __init__(
@@ -41,12 +42,14 @@ class SchemaStrategies:
         int_span: int = 12,
         float_scale: float = 10.0,
         max_depth: int = 2,
+        names: Any = NAMES,
     ) -> None:
         self.root = schema
         self.defs: Mapping[str, Any] = schema.get("$defs", {})
         self.int_span = int_span
         self.float_scale = float_scale
         self.max_depth = max_depth
+        self.names = names
 
     def strategy(self, node: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
         """A strategy for ``node`` (default: the whole schema)."""
@@ -74,7 +77,7 @@ class SchemaStrategies:
         if kind == "null":
             return st.none()
         if kind == "string":
-            return NAMES
+            return self.names
         if kind == "array":
             return self._array(node, depth)
         if kind == "object" or "properties" in node:
@@ -117,7 +120,7 @@ class SchemaStrategies:
         properties: Mapping[str, Any] = node.get("properties", {})
         if not properties and isinstance(node.get("additionalProperties"), Mapping):
             values = self.strategy(node["additionalProperties"], depth)
-            return st.dictionaries(NAMES, values, max_size=2)
+            return st.dictionaries(self.names, values, max_size=2)
         required = set(node.get("required", ()))
         fixed = {k: self.strategy(v, depth) for k, v in properties.items() if k in required}
         for key, value in properties.items():
@@ -128,19 +131,22 @@ class SchemaStrategies:
 
 
 @st.composite
-def mutate(draw: st.DrawFn, data: Any) -> Any:
-    """``data`` with one value replaced by a hostile one (a NaN, a bool, a huge count, a
-    negative number, a wrong type, an unknown key), at a random place."""
+def mutate(draw: st.DrawFn, data: Any) -> tuple[Any, tuple[Any, ...]]:
+    """``(mutated, path)``: ``data`` with the value at ``path`` replaced by a hostile one (a
+    NaN, an infinity, a bool, a huge count, a negative number, a wrong type), or with an
+    unknown key added beside it (then ``path`` ends with ``"unknown_field"``)."""
     paths = list(_paths(data))
-    path = draw(st.sampled_from(paths)) if paths else ()
+    if not paths:
+        return data, ()
+    path = draw(st.sampled_from(paths))
     hostile = draw(
         st.sampled_from(
             [math.nan, math.inf, -math.inf, True, False, 2**60, -1, -1.5, 1e300, "x", None, []]
         )
     )
-    if draw(st.booleans()) and isinstance(_get(data, path[:-1]), dict) and path:
-        return _set(data, (*path[:-1], "unknown_field"), hostile)
-    return _set(data, path, hostile)
+    if draw(st.booleans()) and isinstance(_get(data, path[:-1]), dict):
+        path = (*path[:-1], "unknown_field")
+    return _set(data, path, hostile), path
 
 
 def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> Any:

@@ -1,8 +1,10 @@
 """The Adam family: ``AdamW``, ``Adam``, ``Adamax``, ``NAdam``, ``RAdam``, ``SparseAdam``,
 ``Adafactor``.
 
-Every field is named like torch's keyword and has torch 2.13's default, except ``lr``, which
-must be given (torch has a default). ``lr`` is a float (torch also accepts a 1-element Tensor).
+Every field is named like torch's keyword and has the newest torch's (2.14) default, except
+``lr``, which must be given (torch has a default). ``lr`` is a float (torch also accepts a
+1-element Tensor). Ranges go beyond torch's own checks where torch would produce ``nan`` or
+``inf`` (see the Optimizers page).
 """
 
 from __future__ import annotations
