@@ -33,6 +33,7 @@ class SchemaStrategies:
             time, and from the whole range sometimes.
         max_depth: How deep composite schedules nest.
         names: Strings (names of param groups, monitored metrics) and dictionary keys.
+        exclude: Names of ``$defs`` never drawn (classes other tests registered).
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class SchemaStrategies:
         float_scale: float = 10.0,
         max_depth: int = 2,
         names: Any = NAMES,
+        exclude: frozenset[str] = frozenset(),
     ) -> None:
         self.root = schema
         self.defs: Mapping[str, Any] = schema.get("$defs", {})
@@ -50,6 +52,7 @@ class SchemaStrategies:
         self.float_scale = float_scale
         self.max_depth = max_depth
         self.names = names
+        self.exclude = exclude
 
     def strategy(self, node: Mapping[str, Any] | None = None, depth: int = 0) -> Any:
         """A strategy for ``node`` (default: the whole schema)."""
@@ -85,8 +88,10 @@ class SchemaStrategies:
         raise NotImplementedError(f"no strategy for {node}")
 
     def _allowed(self, option: Mapping[str, Any], depth: int) -> bool:
-        ref = option.get("$ref", "")
-        return depth < self.max_depth or ref.rsplit("/", 1)[-1] not in RECURSIVE
+        name = option.get("$ref", "").rsplit("/", 1)[-1]
+        if name in self.exclude:
+            return False
+        return depth < self.max_depth or name not in RECURSIVE
 
     def _floats(self, node: Mapping[str, Any]) -> Any:
         low = node.get("minimum", node.get("exclusiveMinimum"))

@@ -41,13 +41,25 @@ FUZZ = settings(
 )
 
 GROUPS = ["head", "body", "default"]
+
+
+def _user_classes(registry: S.Registry[Any]) -> frozenset[str]:
+    """Classes registered by other tests: not fuzzed here (their rules are their own)."""
+    return frozenset(c.__name__ for c in registry if not c.__module__.startswith("nshsched."))
+
+
 SCHEDULES = SchemaStrategies(
     TypeAdapter(S.LRSchedulerConfig).json_schema(),
     int_span=8,
     # Group names: mostly those the model has, sometimes one it lacks.
     names=st.sampled_from(GROUPS) | NAMES,
+    exclude=_user_classes(S.lr_scheduler_registry),
 )
-OPTIMIZERS = SchemaStrategies(TypeAdapter(S.OptimizerConfig).json_schema(), int_span=6)
+OPTIMIZERS = SchemaStrategies(
+    TypeAdapter(S.OptimizerConfig).json_schema(),
+    int_span=6,
+    exclude=_user_classes(S.optimizer_registry),
+)
 LENGTHS = st.builds(
     lambda spe, epochs: S.TrainingLength(steps_per_epoch=spe, total_steps=spe * epochs),
     st.integers(1, 5),
