@@ -74,13 +74,14 @@ class Net(torch.nn.Module):
         self.head = torch.nn.Linear(4, 1)
 
 
-def _optimization(schedule: S.LRSchedulerConfigBase) -> S.OptimizationConfig:
+def _optimization(schedule: S.LRSchedulerConfigBase, own: Any = "inherit") -> S.OptimizationConfig:
+    """SGD on :class:`Net` with ``schedule`` global; the ``head`` group has ``own`` schedule."""
     return S.OptimizationConfig.model_validate(
         {
             "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
             "scheduler": schedule,
             "param_groups": [
-                {"name": "head", "params": ["head.*"], "lr_scale": 10.0},
+                {"name": "head", "params": ["head.*"], "lr_scale": 10.0, "scheduler": own},
                 {"name": "body", "params": ["body.weight"], "lr": 0.02},
             ],
         }
@@ -113,14 +114,18 @@ def _assert_located(error: pydantic.ValidationError, data: Any, path: tuple[Any,
         assert located or model_level, (path, errors)
 
 
-def _check_schedule(config: S.LRSchedulerConfigBase, length: S.TrainingLength) -> None:
+def _check_schedule(
+    config: S.LRSchedulerConfigBase, length: S.TrainingLength, own: Any = "inherit"
+) -> None:
     # Round trips through the two file formats.
     dumped = config.model_dump(mode="json")
     assert S.lr_scheduler_registry.construct(yaml.safe_load(yaml.safe_dump(dumped))) == config
     assert S.lr_scheduler_registry.construct(json.loads(config.model_dump_json())) == config
-    oc = _optimization(config)
+    oc = _optimization(config, own)
+    text = oc.model_dump_json(exclude_none=True, exclude_defaults=True)
+    assert S.OptimizationConfig.model_validate(yaml.safe_load(text)) == oc  # JSON is YAML
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # horizon checks
+        warnings.simplefilter("ignore")  # horizon checks, "global and own scheduler"
         try:
             stepped = _hand_stepped(oc, length)
         except ValueError as error:  # a clear error at creation is an allowed outcome
@@ -133,14 +138,25 @@ def _check_schedule(config: S.LRSchedulerConfigBase, length: S.TrainingLength) -
 
 
 @FUZZ
-@given(data=SCHEDULES.strategy(), length=LENGTHS)
-def test_fuzz_schedules(data: dict[str, Any], length: S.TrainingLength) -> None:
+@given(
+    data=SCHEDULES.strategy(),
+    length=LENGTHS,
+    own=st.sampled_from(["inherit", "inherit", None]) | SCHEDULES.strategy(),
+)
+def test_fuzz_schedules(data: dict[str, Any], length: S.TrainingLength, own: Any) -> None:
     try:
         config = S.lr_scheduler_registry.construct(data)
+        if isinstance(own, dict):
+            own = S.lr_scheduler_registry.construct(own)
     except pydantic.ValidationError as error:
         _assert_located(error, data, ())
         return
-    _check_schedule(config, length)
+    try:
+        _optimization(config, own)
+    except pydantic.ValidationError as error:  # e.g. a per_group config as a group's own
+        _assert_located(error, own, ())
+        return
+    _check_schedule(config, length, own)
 
 
 @FUZZ
