@@ -246,17 +246,11 @@ class HalfwayDropConfig(S.ClosedFormLRSchedulerConfigBase):
 @pytest.fixture
 def user_tag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A user's module that registers ``halfway_drop``; unregistered afterwards."""
-    reg = S.lr_scheduler_registry
-    saved = dict(reg._classes), dict(reg._keys)
-    (tmp_path / "user_schedules_cli.py").write_text(USER_MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    module = importlib.import_module("user_schedules_cli")
-    yield module.HalfwayDropConfig
-    reg._classes.clear()
-    reg._classes.update(saved[0])
-    reg._keys.clear()
-    reg._keys.update(saved[1])
-    reg._adapter = None
+    with S.lr_scheduler_registry.scoped():
+        (tmp_path / "user_schedules_cli.py").write_text(USER_MODULE)
+        monkeypatch.syspath_prepend(str(tmp_path))
+        module = importlib.import_module("user_schedules_cli")
+        yield module.HalfwayDropConfig
     sys.modules.pop("user_schedules_cli", None)
 
 

@@ -204,15 +204,9 @@ FOUND = "not_a_tag_anywhere" in S.lr_scheduler_registry
 
 @pytest.fixture
 def restore_registry(monkeypatch: pytest.MonkeyPatch):
-    reg = S.lr_scheduler_registry
-    saved = dict(reg._classes), dict(reg._keys)
     modules = set(sys.modules)
-    yield
-    reg._classes.clear()
-    reg._classes.update(saved[0])
-    reg._keys.clear()
-    reg._keys.update(saved[1])
-    reg._adapter = None
+    with S.lr_scheduler_registry.scoped():
+        yield
     for name in set(sys.modules) - modules:
         if name.startswith(("plugin_mod_xyz", "recursive_xyz", "nshsched_halfway")):
             del sys.modules[name]
