@@ -430,3 +430,35 @@ def test_cli_checkpoint_loads_back_under_weights_only(workdir: Path) -> None:
     assert loaded.optimization == S.OptimizationConfig(
         optimizer=S.AdamWConfig(lr=0.01), scheduler=S.LinearSchedulerConfig(warmup=1)
     )
+
+
+DEFAULT_OPTIMIZATION = S.OptimizationConfig(
+    optimizer=S.AdamWConfig(lr=1e-3), scheduler=S.CosineSchedulerConfig(warmup=2)
+)
+DEFAULT_SCHEDULE = S.LinearSchedulerConfig(warmup=1)
+
+
+class WithDefaults(Net):
+    def __init__(
+        self,
+        optimization: S.OptimizationConfig = DEFAULT_OPTIMIZATION,
+        extra_schedule: S.LRSchedulerConfig = DEFAULT_SCHEDULE,
+    ) -> None:
+        super().__init__(optimization, extra_schedule)
+
+
+@pytest.mark.parametrize(
+    ("args", "warmups"),
+    [
+        ([], (2, 1)),
+        (["--model.optimization.scheduler.warmup=5", "--model.extra_schedule.warmup=4"], (5, 4)),
+        (["--model.extra_schedule={name: cosine, warmup: 7}"], (2, 7)),
+    ],
+)
+def test_config_defaults_and_field_overrides(
+    workdir: Path, args: list[str], warmups: tuple[int, int]
+) -> None:
+    model = LightningCLI(WithDefaults, run=False, args=args, trainer_defaults=TRAINER).model
+    assert model.optimization.optimizer == S.AdamWConfig(lr=1e-3)
+    assert isinstance(model.optimization.scheduler, S.CosineSchedulerConfig)
+    assert (model.optimization.scheduler.warmup, model.extra_schedule.warmup) == warmups
