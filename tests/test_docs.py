@@ -60,17 +60,8 @@ PAGES_WITH_CODE = [p for p in PAGES if python_blocks(p.read_text())]
 @pytest.fixture
 def restore_registries():
     """Classes registered by a page's examples are removed afterwards."""
-    saved = [
-        (reg, dict(reg._classes), dict(reg._keys))
-        for reg in (S.optimizer_registry, S.lr_scheduler_registry)
-    ]
-    yield
-    for reg, classes, keys in saved:
-        reg._classes.clear()
-        reg._classes.update(classes)
-        reg._keys.clear()
-        reg._keys.update(keys)
-        reg._adapter = None
+    with S.optimizer_registry.scoped(), S.lr_scheduler_registry.scoped():
+        yield
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(ROOT)))
@@ -79,7 +70,10 @@ def test_page_code_runs(page: Path, tmp_path, monkeypatch, restore_registries) -
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for line, code in python_blocks(page.read_text()):
         try:
-            exec(compile(code, f"{page.relative_to(ROOT)}:{line}", "exec"), namespace)
+            # dont_inherit: a page's code runs as written, without this module's
+            # `from __future__ import annotations` (LightningCLI reads annotations)
+            source = f"{page.relative_to(ROOT)}:{line}"
+            exec(compile(code, source, "exec", dont_inherit=True), namespace)
         except Exception as exc:
             raise AssertionError(
                 f"the python block at {page.relative_to(ROOT)}:{line} failed: {exc!r}"

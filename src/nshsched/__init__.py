@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
     from .hyperparameters import HyperparameterScheduleConfig
+    from .integrations import hydra
     from .layer_decay import LayerDecayConfig
     from .lr_scheduler import (
         ClosedFormLRSchedulerConfigBase,
@@ -80,6 +81,10 @@ if TYPE_CHECKING:
     from .several_optimizers import OptimizersConfig
 
 __version__ = "0.1.0"
+
+from . import _peers
+
+_peers.activate()  # checkpoint loading and LightningCLI, when torch / jsonargparse load
 
 __all__ = [
     "ASGDConfig",
@@ -148,6 +153,7 @@ __all__ = [
     "WarmupCosineConfig",
     "WarmupStableDecaySchedulerConfig",
     "functional",
+    "hydra",
     "lr_scheduler_registry",
     "optimizer_registry",
     "presets",
@@ -182,6 +188,7 @@ _LAZY: dict[str, str] = {
     "FractionConfig": ".duration",
     "functional": ".functional",  # a submodule
     "HyperparameterScheduleConfig": ".hyperparameters",
+    "hydra": ".integrations.hydra",  # a submodule
     "InverseSqrtSchedulerConfig": ".lr_scheduler",
     "LayerDecayConfig": ".layer_decay",
     "LBFGSConfig": ".optimizer",
@@ -239,7 +246,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(module_name, __name__)
-    value = module if module_name == f".{name}" else getattr(module, name)
+    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -205,6 +205,8 @@ def compile_plan(
     """
     names = [g.get("name") for g in groups]
     n = len(groups)
+    # resolves (and bounds) every duration first, the hyperparameters' schedules included
+    schedule, digest = fingerprint(config, length, hyperparameters)
     kind = _kind(config)
     if kind == "per_group":
         config.check_names(names)
@@ -258,7 +260,7 @@ def compile_plan(
     if hyperparameters:
         plan.targets += _hyper_targets(plan, hyperparameters, groups, defaults or {}, checks)
     _check_finite(plan, groups)
-    plan.schedule, plan.fingerprint = fingerprint(config, length, hyperparameters)
+    plan.schedule, plan.fingerprint = schedule, digest
     return plan
 
 
