@@ -126,6 +126,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"step_size": 2, "gamma": 0.5},
         {"step_size": 5, "interval": "step", "frequency": 2},
     ],
+    "timm_cosine": [
+        {"t_initial": 5, "lr_min": 0.01, "warmup_t": 2, "warmup_lr_init": 0.001},
+        {"t_initial": 20, "cycle_mul": 2.0, "cycle_limit": 3, "t_in_epochs": False},
+    ],
+    "timm_multistep": [{"decay_t": [2, 5], "decay_rate": 0.5, "warmup_t": 1}],
+    "timm_poly": [{"t_initial": 30, "t_in_epochs": False, "lr_min": 0.02, "frequency": 2}],
+    "timm_step": [{"decay_t": 2.5, "decay_rate": 0.7, "warmup_t": epochs(1)}],
+    "timm_tanh": [
+        {"t_initial": 6, "lr_min": 0.005},
+        {"t_initial": frac(0.5), "warmup_t": 5, "warmup_lr_init": 0.01, "t_in_epochs": False},
+    ],
     "warmup_cosine": [{"warmup_epochs": 2, "T_max": 7, "eta_min": 0.01}],
     "warmup_stable_decay": [
         {"warmup": steps(5), "decay": steps(20)},

@@ -19,6 +19,7 @@ from ._core import (
     warmup,
     warmup_curve,
 )
+from ._timm import TimmShape, timm_cycle_curve, timm_multistep_curve, timm_step_curve
 from ._torch import (
     constant_lr,
     cosine_annealing_lr,
@@ -52,6 +53,7 @@ __all__ = [
     "RampType",
     "Schedule",
     "Step",
+    "TimmShape",
     "constant",
     "constant_lr",
     "cosine",
@@ -81,6 +83,9 @@ __all__ = [
     "shift",
     "staircase_exponential",
     "step_lr",
+    "timm_cycle_curve",
+    "timm_multistep_curve",
+    "timm_step_curve",
     "warmup",
     "warmup_cosine",
     "warmup_cosine_curve",

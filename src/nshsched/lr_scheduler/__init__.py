@@ -35,6 +35,13 @@ from .intervals import (
     StepDecayIntervalConfig,
 )
 from .plateau import ReduceLROnPlateauConfig
+from .timm_mirrors import (
+    TimmCosineConfig,
+    TimmMultiStepConfig,
+    TimmPolyConfig,
+    TimmStepConfig,
+    TimmTanhConfig,
+)
 from .torch_cyclic import CyclicLRConfig, OneCycleLRConfig
 from .torch_mirrors import (
     ConstantLRConfig,
@@ -86,6 +93,11 @@ __all__ = [
     "StepDecayConfig",
     "StepDecayIntervalConfig",
     "StepLRConfig",
+    "TimmCosineConfig",
+    "TimmMultiStepConfig",
+    "TimmPolyConfig",
+    "TimmStepConfig",
+    "TimmTanhConfig",
     "WarmupCosineConfig",
     "WarmupStableDecaySchedulerConfig",
     "lr_scheduler_registry",
