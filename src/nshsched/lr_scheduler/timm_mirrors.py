@@ -166,7 +166,7 @@ class TimmCosineConfig(_TimmCycleConfigBase):
     Example:
         >>> import nshsched as S
         >>> cfg = S.TimmCosineConfig(t_initial=4, lr_min=0.1, t_in_epochs=False)
-        >>> [round(x, 4) for x in S.preview(cfg, S.TrainingLength(steps_per_epoch=5, total_steps=5))[:, 0]]
+        >>> S.preview(cfg, S.TrainingLength(steps_per_epoch=5, total_steps=5))[:, 0].round(4).tolist()
         [1.0, 0.8682, 0.55, 0.2318, 0.1, 0.1]
     """
 
