@@ -84,6 +84,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "cosine": {"name": "cosine", "warmup": frac(0.1)},
     "cosine_with_restarts": {"name": "cosine_with_restarts", "warmup": frac(0.1), "num_cycles": 3},
     "cosine_with_min_lr": {"name": "cosine_with_min_lr", "warmup": frac(0.1), "min_lr_rate": 0.1},
+    "cosine_warmup_with_min_lr": {
+        "name": "cosine_warmup_with_min_lr",
+        "warmup_ratio": 0.1,
+        "min_lr_rate": 0.1,
+    },
     "polynomial": {"name": "polynomial", "warmup": frac(0.1), "lr_end": 0.1, "power": 2.0},
     "inverse_sqrt": {"name": "inverse_sqrt", "warmup": frac(0.1)},
     "warmup_stable_decay": {"name": "warmup_stable_decay", "warmup": frac(0.1), "decay": frac(0.2)},

@@ -19,6 +19,7 @@ from ._core import (
     warmup,
     warmup_curve,
 )
+from ._hf import hf_cosine_warmup_with_min_lr
 from ._timm import TimmShape, timm_cycle_curve, timm_multistep_curve, timm_step_curve
 from ._torch import (
     constant_lr,
@@ -66,6 +67,7 @@ __all__ = [
     "exponential_lr",
     "hf_constant_with_warmup",
     "hf_cosine",
+    "hf_cosine_warmup_with_min_lr",
     "hf_cosine_with_restarts",
     "hf_inverse_sqrt",
     "hf_linear",

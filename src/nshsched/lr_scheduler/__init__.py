@@ -27,7 +27,11 @@ from .hf import (
     LinearSchedulerConfig,
     WarmupStableDecaySchedulerConfig,
 )
-from .hf_absolute import CosineWithMinLRSchedulerConfig, PolynomialSchedulerConfig
+from .hf_absolute import (
+    CosineWarmupWithMinLRSchedulerConfig,
+    CosineWithMinLRSchedulerConfig,
+    PolynomialSchedulerConfig,
+)
 from .intervals import (
     ExponentialDecayConfig,
     ExponentialDecayIntervalConfig,
@@ -67,6 +71,7 @@ __all__ = [
     "CosineAnnealingLRConfig",
     "CosineAnnealingWarmRestartsConfig",
     "CosineSchedulerConfig",
+    "CosineWarmupWithMinLRSchedulerConfig",
     "CosineWithMinLRSchedulerConfig",
     "CosineWithRestartsSchedulerConfig",
     "Count",

@@ -13,6 +13,7 @@ the curve as is.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
@@ -58,11 +59,13 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
     @model_validator(mode="before")
     @classmethod
     def _no_warmup(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("warmup") is not None:
-            raise ValueError(
-                f"constant takes no warmup (got warmup={data['warmup']!r}): "
-                "use constant_with_warmup"
-            )
+        if isinstance(data, dict):
+            for key in ("warmup", "num_warmup_steps", "warmup_ratio"):
+                if data.get(key) is not None:
+                    raise ValueError(
+                        f"constant takes no warmup (got {key}={_quote(data[key])}): "
+                        "use constant_with_warmup"
+                    )
         return data
 
     @override
@@ -70,15 +73,82 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
         return F.constant(1.0)
 
 
+_HF_ALIASES = {
+    "num_warmup_steps": "warmup",
+    "num_training_steps": "total",
+    "num_decay_steps": "decay",
+    "num_stable_steps": "stable",
+}
+"""HF's keyword -> the canonical field it fills (written back under the canonical name)."""
+
+
+def _quote(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+def hf_aliases(cls: type, data: Any) -> Any:
+    """``data`` with HF's keywords (``num_warmup_steps``, ...) renamed to the canonical
+    fields; an HF keyword given beside its canonical field is an error naming both."""
+    if not isinstance(data, dict) or not any(k in data for k in _HF_ALIASES):
+        return data
+    data = dict(data)
+    for hf_name, field in _HF_ALIASES.items():
+        if hf_name not in data:
+            continue
+        if field not in cls.model_fields:  # type: ignore[attr-defined]
+            continue  # left in place: refused as an unknown field, by its own name
+        if field in data:
+            raise ValueError(
+                f"set {field} or {hf_name} (HF's name for it), not both: got "
+                f"{field}={_quote(data[field])}, {hf_name}={_quote(data[hf_name])}"
+            )
+        data[field] = data.pop(hf_name)
+    return data
+
+
 class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
-    """A Hugging Face schedule: its own ``warmup``, part of its formula."""
+    """A Hugging Face schedule: its own ``warmup``, part of its formula.
+
+    HF's own keywords are accepted too: ``num_warmup_steps`` (= ``warmup``),
+    ``num_training_steps`` (= ``total``), ``num_decay_steps``/``num_stable_steps``
+    (= ``decay``/``stable``), written back under the canonical names; and ``warmup_ratio``.
+    """
 
     warmup: Count = 0  # type: ignore[assignment]
     """Warmup (HF ``num_warmup_steps``): scheduler steps (an ``int``) or a duration. The LR
     rises as :math:`t / \\max(1, W)` over it."""
 
+    warmup_ratio: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    """Warmup as HF's ``warmup_ratio``: ``ceil(warmup_ratio * total)`` scheduler steps, with
+    ``total`` the schedule's length (``total`` if set, else the whole training), computed in
+    floating point exactly as HF does (``100 * 0.07`` is ``7.000000000000001``: 8 steps).
+    Exclusive with a non-zero ``warmup``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hf_keywords(cls, data: Any) -> Any:
+        return hf_aliases(cls, data)
+
+    @model_validator(mode="after")
+    def _warmup_or_ratio(self) -> Self:
+        if self.warmup_ratio is not None and self.warmup != 0:
+            raise ValueError(
+                "set warmup (HF num_warmup_steps) or warmup_ratio, not both: got "
+                f"warmup={self.warmup!r}, warmup_ratio={self.warmup_ratio}"
+            )
+        return self
+
+    def horizon_units(self, length: TrainingLength) -> int:
+        """The schedule's length in scheduler steps (HF ``num_training_steps``): ``total`` if
+        this config has one and it is set, else the whole training."""
+        total = getattr(self, "total", None)
+        return self.total_units(length) if total is None else self.to_units(total, length)
+
     def warmup_units(self, length: TrainingLength) -> int:
-        """``warmup`` in scheduler steps."""
+        """``warmup`` in scheduler steps (``warmup_ratio`` resolved as HF does)."""
+        if self.warmup_ratio is not None:
+            return math.ceil(self.horizon_units(length) * self.warmup_ratio)
         return self.to_units(self.warmup, length)
 
     @override
@@ -104,7 +174,7 @@ class _HFTotalScheduleBase(_HFScheduleBase):
     def resolve(self, length: TrainingLength) -> tuple[int, int]:
         """``(W, T)``: warmup and total in scheduler steps, checked once per build."""
         w = self.warmup_units(length)
-        t = self.total_units(length) if self.total is None else self.to_units(self.total, length)
+        t = self.horizon_units(length)
         if w > t:
             raise ValueError(
                 f"{type(self).__name__}: warmup ({self.warmup!r} = {w} scheduler steps) must be "
@@ -301,7 +371,7 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
         d = self.to_units(self.decay, length)
         if self.stable is not None:
             return w, self.to_units(self.stable, length), d
-        t = self.total_units(length) if self.total is None else self.to_units(self.total, length)
+        t = self.horizon_units(length)
         if w + d > t:
             raise ValueError(
                 f"warmup_stable_decay: warmup ({self.warmup!r} = {w}) + decay ({self.decay!r} = "
