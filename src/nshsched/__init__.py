@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._preview import preview
     from .config import Config
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
+    from .lr_finder import LRFindResult, lr_find
     from .lr_scheduler import (
         ClosedFormLRSchedulerConfigBase,
         ConstantLRConfig,
@@ -111,6 +112,7 @@ __all__ = [
     "FractionConfig",
     "InverseSqrtSchedulerConfig",
     "LBFGSConfig",
+    "LRFindResult",
     "LRSchedulerConfig",
     "LRSchedulerConfigBase",
     "LRSchedulerMetadata",
@@ -152,6 +154,7 @@ __all__ = [
     "WarmupCosineConfig",
     "WarmupStableDecaySchedulerConfig",
     "functional",
+    "lr_find",
     "lr_scheduler_registry",
     "optimizer_registry",
     "presets",
@@ -191,6 +194,8 @@ _LAZY: dict[str, str] = {
     "LinearSchedulerConfig": ".lr_scheduler",
     "LinearWarmupCosineAnnealingLRConfig": ".lr_scheduler",
     "LinearWarmupCosineDecayLRSchedulerConfig": ".lr_scheduler",
+    "lr_find": ".lr_finder",
+    "LRFindResult": ".lr_finder",
     "lr_scheduler_registry": ".lr_scheduler",
     "LRSchedulerConfig": ".lr_scheduler",
     "LRSchedulerConfigBase": ".lr_scheduler",
