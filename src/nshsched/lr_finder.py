@@ -311,7 +311,7 @@ def lr_find(
     root = tempfile.mkdtemp(prefix="nshsched-lr-find-")
     try:
         with _restored(lightning_module):
-            lightning_module.configure_optimizers = configure_optimizers
+            lightning_module.configure_optimizers = configure_optimizers  # type: ignore[method-assign]
             lightning_module.train()  # the sweep measures training (dropout etc.)
             trainer = Trainer(
                 max_steps=num_steps,
