@@ -20,3 +20,20 @@ def step_lrs(scheduler: Any, optimizer: torch.optim.Optimizer, n: int) -> list[l
         scheduler.step()
         out.append(lrs_of(optimizer))
     return out
+
+
+def assert_plain(value: Any) -> None:
+    """``value`` holds only plain Python values (what ``torch.load(weights_only=True)``
+    reads back): None, bool, int, float, str, and lists / dicts of them."""
+    if value is None or type(value) in (bool, int, float, str):
+        return
+    if type(value) in (list, tuple):
+        for v in value:
+            assert_plain(v)
+        return
+    if type(value) is dict:
+        for k, v in value.items():
+            assert type(k) is str, f"key {k!r} is not a str"
+            assert_plain(v)
+        return
+    raise AssertionError(f"{type(value).__name__} is not a plain Python value: {value!r}")

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import nshsched as S
 from _helpers import step_lrs
-from nshsched.lr_scheduler._plateau_runtime import PlateauScheduler
-from nshsched.lr_scheduler._runtime import ClosedFormLRScheduler
+from nshsched.runtime.plateau import PlateauScheduler
+from nshsched.runtime.scheduler import ClosedFormLRScheduler
 
 
 @S.lr_scheduler_registry.register
@@ -444,8 +444,11 @@ def test_per_group_only_plateau_children_and_shared_default() -> None:
     )
     opt = optimizer({"a": 1.0, "b": 0.5})
     specs = config.create_schedulers(opt, tl(40, 10))
-    assert len(specs) == 1  # no closed-form group: one plateau scheduler for both groups
+    # no closed-form group: one plateau scheduler for both groups, and the step-interval
+    # dict that advances its warmup at every optimizer step
+    assert [s["interval"] for s in specs] == ["epoch", "step"]
     assert specs[0]["scheduler"].group_indices == [0, 1]
+    assert specs[1]["scheduler"].plateau is specs[0]["scheduler"]
     assert [g["lr"] for g in opt.param_groups] == [0.0, 0.0]  # the plateau's warmup starts at 0
     no_plateau = S.PerGroupSchedulerConfig(default={"name": "linear"})
     specs = no_plateau.create_schedulers(optimizer({"a": 1.0}), tl(40, 10))

@@ -146,19 +146,24 @@ def test_lr_curve_offset_and_map() -> None:
 
 def test_join_curves_mixes_offsets_and_momentum() -> None:
     a = F.LRCurve(F.constant(1.0))
-    b = F.LRCurve(F.constant(0.0), F.constant(0.05), momentum=F.constant(0.9))
+    b = F.LRCurve(
+        F.constant(0.0), F.constant(0.05), momentum=F.LRCurve(F.constant(0.0), F.constant(0.9))
+    )
     j = F.join_curves([a, b], [3])
     assert [j.lr(t, 2.0) for t in range(5)] == [2.0, 2.0, 2.0, 0.05, 0.05]
     assert j.momentum is not None
-    assert j.momentum(0) is None  # "leave the momentum alone" in phases without one
-    assert j.momentum(4) == 0.9
+    # phases without one keep the configured momentum (scale 1), the cycled ones set it
+    assert j.momentum.lr(0, 0.7) == 0.7
+    assert j.momentum.lr(4, 0.7) == 0.9
 
 
 def test_warmup_curve_rises_to_the_curve_value_at_zero() -> None:
-    curve = F.LRCurve(F.constant(0.5), F.constant(0.1), momentum=F.constant(0.85))
+    curve = F.LRCurve(
+        F.constant(0.5), F.constant(0.1), momentum=F.LRCurve(F.constant(0.0), F.constant(0.85))
+    )
     w = F.warmup_curve(curve, 4)
     assert [round(w.lr(t, 1.0), 12) for t in range(6)] == [0.0, 0.15, 0.3, 0.45, 0.6, 0.6]
-    assert w.momentum is not None and w.momentum(0) == 0.85
+    assert w.momentum is not None and w.momentum.lr(0, 0.3) == 0.85
     assert F.warmup_curve(curve, 0) is curve
 
 

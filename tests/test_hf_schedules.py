@@ -314,30 +314,30 @@ def test_names_and_dump_roundtrip() -> None:
 # ---------------------------------------------------------------------- absolute LRs, reference LR
 
 
-def test_polynomial_lr_end_must_be_below_optimizer_lr() -> None:
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1e-3)
+def test_polynomial_lr_end_above_the_lr_rises_to_it() -> None:
+    # Differs from HF (which raises): the curve goes from the LR up to lr_end.
+    got = S.preview(S.PolynomialSchedulerConfig(lr_end=0.01), length(10), [1e-3])[:, 0]
+    assert got[0] == pytest.approx(1e-3) and got[-1] == pytest.approx(0.01, rel=1e-12)
+    assert (np.diff(got) >= 0).all()
+
+
+def test_absolute_lr_needs_a_positive_default_lr() -> None:
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.0)
     with pytest.raises(
-        ValueError, match=r"lr_end \(0.01\) must be smaller than the optimizer's lr \(0.001\)"
+        ValueError,
+        match=r"cosine_with_min_lr states learning rates for the optimizer's default lr, which must be > 0.*got lr=0\.0",
     ):
-        S.PolynomialSchedulerConfig(lr_end=0.01).create_scheduler(opt, length(10))
+        S.CosineWithMinLRSchedulerConfig(min_lr=0.1).create_scheduler(opt, length(10))
 
 
-def test_cosine_with_min_lr_reference_lr_must_be_positive() -> None:
-    with pytest.raises(ValueError, match=r"optimizer's lr must be > 0, got 0\.0"):
-        S.CosineWithMinLRSchedulerConfig(min_lr=0.1).with_reference_lr(0.0)
-
-
-def test_bound_preview_is_vectorised_and_equal() -> None:
+def test_global_preview_keeps_group_ratios_and_equals_stepping() -> None:
+    # HF's factor is lr_end / default lr, applied to every group: the 0.05 group is at half
+    # the 0.1 group at every step, and ends at lr_end / 2.
     cfg = S.PolynomialSchedulerConfig(warmup=3, lr_end=0.01, power=2.0)
-    bound = cfg.with_reference_lr(0.1)
-    assert bound.preview_curves(length(20), [None]) is not None
-    assert cfg.preview_curves(length(20), [None]) is None  # unbound: preview steps the scheduler
-    np.testing.assert_allclose(
-        S.preview(bound, length(20), [0.1, 0.05]), stepped(cfg, 20, (0.1, 0.05)), rtol=1e-12
-    )
-    np.testing.assert_allclose(
-        S.preview(cfg, length(20), [0.1, 0.05]), stepped(cfg, 20, (0.1, 0.05)), rtol=1e-12
-    )
+    got = S.preview(cfg, length(20), [0.1, 0.05])
+    np.testing.assert_allclose(got, stepped(cfg, 20, (0.1, 0.05)), rtol=1e-12)
+    np.testing.assert_allclose(got[:, 1], got[:, 0] / 2, rtol=1e-12)
+    assert got[-1].tolist() == pytest.approx([0.01, 0.005], rel=1e-12)
 
 
 def test_unbound_curve_is_absolute_for_compositions() -> None:
@@ -370,9 +370,7 @@ def _curve(tag: str, W: int, T: int) -> tuple[Any, float, float]:
         return S.CosineWithMinLRSchedulerConfig(warmup=W, total=T, min_lr_rate=0.2), 0.2, 1.0
     if tag == "polynomial":
         return (
-            S.PolynomialSchedulerConfig(
-                warmup=W, total=T, lr_end=0.05, power=1.5
-            ).with_reference_lr(1.0),
+            S.PolynomialSchedulerConfig(warmup=W, total=T, lr_end=0.05, power=1.5),
             0.05,
             1.0,
         )

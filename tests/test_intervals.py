@@ -31,23 +31,30 @@ def stepped(cfg: Any, total: int, base_lrs=(1.0, 0.5)) -> np.ndarray:
     return np.asarray(out)
 
 
+REF = 1.0
+"""The optimizer's default LR in these tests (the first base LR): interval LRs are stated for
+it, and a group with base ``b`` gets them times ``b / REF`` (group ratios hold)."""
+
+
 def f_step_decay(t: int, base: float, intervals: list[tuple[int, int, float]]) -> float:
-    """base before the first interval; lr_i on [s_i, e_i); the previous lr in gaps and after."""
+    """base before the first interval; lr_i * base / REF on [s_i, e_i); the previous value in
+    gaps and after."""
     value = base
     for s, _e, lr in intervals:
         if t >= s:
-            value = lr
+            value = lr * base / REF
     return value
 
 
 def f_exponential(
     t: int, base: float, intervals: list[tuple[int, int, float, float, int]]
 ) -> float:
-    """init * rate ** floor((t - s) / k) on [s, e); the value at e - 1 in gaps and after."""
+    """init * rate ** floor((t - s) / k) * base / REF on [s, e); the value at e - 1 in gaps
+    and after."""
     value = base
     for s, e, init, rate, k in intervals:
         if t >= s:
-            value = init * rate ** math.floor((min(t, e - 1) - s) / k)
+            value = init * rate ** math.floor((min(t, e - 1) - s) / k) * base / REF
     return value
 
 
@@ -94,11 +101,12 @@ def test_before_first_interval_is_base_lr_and_gaps_hold_previous_value() -> None
     got = stepped(cfg, 12)
     want = [[f_step_decay(t, b, ivs) for b in (1.0, 0.5)] for t in range(13)]
     np.testing.assert_allclose(got, want)
-    # explicitly: base LR of each group before 3, absolute (shared) LRs from 3 on
+    # explicitly: base LR of each group before 3, then the interval LRs for the default LR
+    # (1.0), the half-LR group at half of them: the ratio holds
     assert got[2].tolist() == [1.0, 0.5]
-    assert got[3].tolist() == [0.2, 0.2]
-    assert got[6].tolist() == [0.2, 0.2]  # gap [5, 8): interval 0's final value
-    assert got[12].tolist() == [0.1, 0.1]  # after the last interval
+    assert got[3].tolist() == [0.2, 0.1]
+    assert got[6].tolist() == [0.2, 0.1]  # gap [5, 8): interval 0's final value
+    assert got[12].tolist() == [0.1, 0.05]  # after the last interval
 
 
 def test_exponential_gap_holds_value_at_end_minus_one() -> None:

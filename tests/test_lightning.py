@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
 
 import nshsched as S  # noqa: E402
-from nshsched.lightning import training_length  # noqa: E402
+from nshsched import TrainingLength  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::UserWarning:lightning",
@@ -66,7 +66,7 @@ class Tiny(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         self.configured = self.config.configure_optimizers(self)
-        self.length = training_length(self.trainer)
+        self.length = TrainingLength.from_trainer(self.trainer)
         return self.configured
 
     def optimizer_step(self, *args: Any, **kwargs: Any) -> None:

@@ -350,5 +350,5 @@ def test_build_with_a_plateau_group_points_to_lightning() -> None:
     config = regnn_config(
         nn={"name": "reduce_lr_on_plateau", "monitor": "val_loss"}, regression=STEP
     )
-    with pytest.raises(ValueError, match=r"needs 2 torch schedulers.*configure_optimizers"):
+    with pytest.raises(ValueError, match=r"needs several torch schedulers.*configure_optimizers"):
         config.build(ReGNN(), LENGTH)

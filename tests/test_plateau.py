@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 import nshsched as S
-from nshsched.lr_scheduler._plateau_runtime import PlateauScheduler
+from _helpers import assert_plain
+from nshsched.runtime.plateau import PlateauScheduler
 
 BASES = (0.1, 0.03, 0.5)
 LENGTH = S.TrainingLength(steps_per_epoch=4, total_steps=400)
@@ -90,19 +91,22 @@ def test_expected_reductions_table():
     assert got == [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025]
 
 
-def test_warmup_then_patience():
-    # warmup 3 epochs: lr = base * u / 3 after u scheduler steps, metrics ignored meanwhile
+def test_warmup_rises_per_optimizer_step_then_patience():
+    # warmup 3 epochs = 12 optimizer steps: lr = base * t / 12 after t step() calls (no
+    # metric); metrics reported while it runs are ignored
     cfg = S.ReduceLROnPlateauConfig(
         monitor="val_loss", patience=1, factor=0.5, warmup={"kind": "epochs", "value": 3}
     )
     opt = make_optimizer()
-    sched = cfg.create_scheduler(opt, LENGTH)["scheduler"]
+    sched = cfg.create_scheduler_impl(opt, LENGTH)
     assert lrs(opt) == [0.0, 0.0, 0.0]
-    # the warmup metrics are excellent: were they counted, 1.0 below would be 2 bad steps
-    warm = [0.01, 0.01, 0.01]
-    for u, m in enumerate(warm, start=1):
-        sched.step(m)
-        assert lrs(opt) == pytest.approx([b * u / 3 for b in BASES], rel=1e-12)
+    for t in range(1, 13):
+        sched.step()
+        assert lrs(opt) == pytest.approx([b * t / 12 for b in BASES], rel=1e-12)
+        if t % 4 == 0 and t < 12:
+            sched.step(0.01)  # an epoch-end metric inside the warmup: ignored
+    assert lrs(opt) == list(BASES)
+    sched.step()  # past the warmup, step() without a metric changes nothing
     assert lrs(opt) == list(BASES)
     # after the warmup: exactly torch's scheduler started fresh on the remaining metrics
     ref_opt = make_optimizer()
@@ -114,14 +118,28 @@ def test_warmup_then_patience():
     assert lrs(opt) != list(BASES)
 
 
+def test_warmup_step_to_seeks_the_clock():
+    cfg = S.ReduceLROnPlateauConfig(monitor="loss", warmup={"kind": "steps", "value": 10})
+    opt = make_optimizer()
+    sched = cfg.create_scheduler_impl(opt, LENGTH)
+    sched.step_to(5)
+    assert lrs(opt) == pytest.approx([b / 2 for b in BASES], rel=1e-12)
+    sched.step_to(50)
+    assert lrs(opt) == list(BASES)
+    with pytest.raises(ValueError, match="step_to: the step must be a whole number >= 0"):
+        sched.step_to(-1)
+
+
 def test_group_subset_leaves_other_groups_alone():
     cfg = S.ReduceLROnPlateauConfig(
-        monitor="loss", patience=0, warmup={"kind": "epochs", "value": 2}
+        monitor="loss", patience=0, warmup={"kind": "steps", "value": 2}
     )
     opt = make_optimizer()
     sched = cfg.create_scheduler_impl(opt, LENGTH, group_indices=[1])
     opt.param_groups[0]["lr"] = 7.0  # driven by someone else
-    for m in [1.0, 1.0, 1.0, 2.0, 3.0]:
+    sched.step()
+    sched.step()  # warmup done
+    for m in [1.0, 2.0, 3.0]:
         sched.step(m)
     assert opt.param_groups[0]["lr"] == 7.0
     assert opt.param_groups[2]["lr"] == 0.5
@@ -143,30 +161,36 @@ def _metrics(n: int, seed: int) -> list[float]:
 
 @pytest.mark.parametrize("warmup,k", [(None, 60), ({"kind": "epochs", "value": 5}, 3)])
 def test_resume_gives_the_next_800_lrs(warmup, k):
+    # one "epoch" = 4 optimizer steps (step()) then the epoch's metric (step(metric))
     cfg = S.ReduceLROnPlateauConfig(
         monitor="loss", patience=2, cooldown=1, factor=0.7, min_lr=1e-5, warmup=warmup
     )
     metrics = _metrics(k + 850, seed=k)
+
+    def epoch(sched: Any, m: float) -> None:
+        for _ in range(4):
+            sched.step()
+        sched.step(m)
+
     opt = make_optimizer()
-    sched = cfg.create_scheduler(opt, LENGTH)["scheduler"]
+    sched = cfg.create_scheduler_impl(opt, LENGTH)
     full = []
     for t, m in enumerate(metrics):
-        sched.step(m)
+        epoch(sched, m)
         if t >= k:
             full.append(lrs(opt))
     opt1 = make_optimizer()
-    sched1 = cfg.create_scheduler(opt1, LENGTH)["scheduler"]
+    sched1 = cfg.create_scheduler_impl(opt1, LENGTH)
     for m in metrics[:k]:
-        sched1.step(m)
+        epoch(sched1, m)
     state = sched1.state_dict()
-    flat = [v for x in state.values() for v in (x if isinstance(x, list) else [x])]
-    assert all(type(v) in (int, float) for v in flat)
+    assert_plain(state)
     opt2 = make_optimizer()  # a fresh optimizer: the scheduler state alone restores the LRs
-    sched2 = cfg.create_scheduler(opt2, LENGTH)["scheduler"]
+    sched2 = cfg.create_scheduler_impl(opt2, LENGTH)
     sched2.load_state_dict(state)
     resumed = []
     for m in metrics[k:]:
-        sched2.step(m)
+        epoch(sched2, m)
         resumed.append(lrs(opt2))
     assert resumed == full
     assert len({tuple(x) for x in full}) > 3  # the run did reduce several times
@@ -229,25 +253,27 @@ def test_validation_errors(data, match):
 
 def test_preview_is_warmup_then_constant():
     cfg = S.ReduceLROnPlateauConfig(monitor="loss", warmup={"kind": "epochs", "value": 2})
-    got = S.preview(cfg, S.TrainingLength(steps_per_epoch=3, total_steps=12), [1.0, 0.2])
-    # epoch e (steps 3e..3e+2): LR = base * min(e, 2) / 2
-    want = np.repeat([0.0, 0.5, 1.0, 1.0, 1.0], 3)[:13, None] * [1.0, 0.2]
+    length = S.TrainingLength(steps_per_epoch=3, total_steps=12)
+    got = S.preview(cfg, length, [1.0, 0.2])
+    # W = 2 epochs x 3 = 6 optimizer steps: LR = base * min(t, 6) / 6 (no epoch at 0)
+    want = np.minimum(np.arange(13), 6)[:, None] / 6 * [1.0, 0.2]
     assert np.allclose(got, want, rtol=1e-12)
-    # with frequency 2 a scheduler step is 2 epochs: the warmup is 1 scheduler step
-    cfg2 = cfg.model_copy(update={"frequency": 2})
-    got2 = S.preview(cfg2, S.TrainingLength(steps_per_epoch=3, total_steps=12), [1.0])
-    assert got2[:, 0].tolist() == [0.0] * 6 + [1.0] * 7
-    cfg3 = cfg2.model_copy(update={"warmup": S.EpochsConfig(value=4)})
-    got3 = S.preview(cfg3, S.TrainingLength(steps_per_epoch=3, total_steps=12), [1.0])
-    assert got3[:, 0].tolist() == [0.0] * 6 + [0.5] * 6 + [1.0]
-    # the runtime's warmup LRs are the preview's, epoch by epoch
+    # frequency does not change the warmup (it counts optimizer steps)
+    got2 = S.preview(cfg.model_copy(update={"frequency": 2}), length, [1.0, 0.2])
+    assert np.allclose(got2, want, rtol=1e-12)
+    # the runtime's warmup LRs are the preview's, step by step (Lightning's two dicts)
     opt = make_optimizer()
-    sched = cfg.create_scheduler(opt, S.TrainingLength(steps_per_epoch=3, total_steps=12))[
-        "scheduler"
+    specs = cfg.create_schedulers(opt, length)
+    assert [(s["interval"], s.get("reduce_on_plateau", False)) for s in specs] == [
+        ("epoch", True),
+        ("step", False),
     ]
-    for e in range(4):
-        assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * got[3 * e, 0], rel=1e-15, abs=0)
-        sched.step(1.0)
+    plateau, clock = specs[0]["scheduler"], specs[1]["scheduler"]
+    for t in range(12):
+        assert opt.param_groups[1]["lr"] == pytest.approx(0.03 * got[t, 0], rel=1e-15, abs=0)
+        clock.step()
+        if (t + 1) % 3 == 0:
+            plateau.step(1.0)
 
 
 @settings(max_examples=50, deadline=None)

@@ -15,7 +15,8 @@ import torch
 import nshsched as S
 from _helpers import lrs_of, step_lrs
 from nshsched import functional as F
-from nshsched.lr_scheduler._runtime import ClosedFormLRScheduler, EveryNScheduler
+from nshsched.runtime.plan import Plan, Target
+from nshsched.runtime.scheduler import ClosedFormLRScheduler, EveryNScheduler
 
 # ---------------------------------------------------------------------- user configs
 
@@ -148,7 +149,9 @@ def test_load_state_dict_rejects_unknown_keys_and_wrong_group_count() -> None:
         sched.load_state_dict({**sched.state_dict(), "bogus": 1})
     other = build(UserQuadraticConfig(), make_optimizer((1.0,)))
     with pytest.raises(
-        ValueError, match="saved scheduler had 1 param groups, this optimizer has 3"
+        ValueError,
+        match=r"saved scheduler state drives param groups \[null\], this optimizer has "
+        r"\[null, null, null\]: the groups must be the same, in the same order",
     ):
         sched.load_state_dict(other.state_dict())
 
@@ -192,7 +195,7 @@ def test_step_interval_frequency_is_the_value_at_t_div_f() -> None:
     total_units = math.ceil(1000 / 3)
     lrs = [lrs_of(opt)[0]] + [r[0] for r in run(spec["scheduler"], opt, 100)]
     assert lrs == [user_quadratic_formula(t // 3, total_units) for t in range(101)]
-    assert spec["scheduler"].schedule_step == 100 // 3
+    assert spec["scheduler"].last_epoch == 100
 
 
 def test_formula_of_user_multiplier_with_warmup() -> None:
@@ -207,35 +210,47 @@ def test_formula_of_user_multiplier_with_warmup() -> None:
 # ---------------------------------------------------------------------- the runtime itself
 
 
-def test_runtime_none_keeps_base_lr_and_skip_leaves_group_untouched() -> None:
+def _plan(opt: torch.optim.Optimizer, targets: list[Target]) -> Plan:
+    names = [g.get("name") for g in opt.param_groups]
+    return Plan(UserQuadraticConfig(), LENGTH, names, "step", 1, 1, targets)
+
+
+def test_runtime_none_keeps_base_lr_and_undriven_groups_are_left_untouched() -> None:
     opt = make_optimizer((1.0, 0.5, 0.25))
     curve = F.LRCurve(F.linear(1.0, 0.0, 10))
-    sched = ClosedFormLRScheduler(opt, [curve, None, curve], skip=[2])
+    # group 1: held at its base LR; group 2: not driven (another scheduler's)
+    sched = ClosedFormLRScheduler(opt, _plan(opt, [Target(0, "lr", curve), Target(1, "lr", None)]))
     assert lrs_of(opt) == [1.0, 0.5, 0.25]
     opt.param_groups[2]["lr"] = 7.0  # e.g. another scheduler reduced it
-    opt.param_groups[1]["lr"] = 9.0  # a manual edit: a None group is reset to its base
+    opt.param_groups[1]["lr"] = 9.0  # a manual edit: a held group is reset to its base
     run(sched, opt, 4)
-    assert lrs_of(opt) == [0.6, 0.5, 7.0]
+    assert lrs_of(opt) == [0.6, 0.5, 7.0]  # 1 - 4 / 10
     assert sched.get_last_lr() == [0.6, 0.5, 7.0]
     assert sched.get_lr() == [0.6, 0.5, 7.0]
 
 
 def test_runtime_argument_errors() -> None:
-    curve = F.LRCurve(F.constant())
-    with pytest.raises(ValueError, match="got 1 schedules for 3 param groups"):
-        ClosedFormLRScheduler(make_optimizer(), [curve])
-    with pytest.raises(ValueError, match="every must be >= 1, got every=0"):
-        ClosedFormLRScheduler(make_optimizer((1.0,)), [curve], every=0)
-    with pytest.raises(ValueError, match=r"skip: no param groups with indices \[3\]"):
-        ClosedFormLRScheduler(make_optimizer(), [curve] * 3, skip=[3])
+    opt = make_optimizer()
+    plan = Plan(UserQuadraticConfig(), LENGTH, [None], "step", 1, 1, [])
+    with pytest.raises(ValueError, match="the plan has 1 param groups, the optimizer 3"):
+        ClosedFormLRScheduler(opt, plan)
+    sched = ClosedFormLRScheduler(opt, _plan(opt, []))
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="step_to: the step must be a whole number >= 0"):
+            sched.step_to(bad)  # type: ignore[arg-type]
 
 
-def test_runtime_offset_curve_and_momentum() -> None:
+def test_runtime_offsets_and_momentum() -> None:
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0, momentum=0.9)
-    curve = F.LRCurve(F.linear(1.0, 0.0, 4), F.linear(0.0, 0.1, 4), momentum=F.constant(0.8))
-    sched = ClosedFormLRScheduler(opt, [curve])
+    momentum = F.LRCurve(F.constant(0.0), F.constant(0.8))
+    curve = F.LRCurve(
+        F.linear(1.0, 0.0, 4), F.linear(0.0, 0.1, 4), momentum, ref_offset=F.constant(0.01)
+    )
+    targets = [Target(0, "lr", curve, ratio=2.0), Target(0, "momentum", momentum)]
+    sched = ClosedFormLRScheduler(opt, _plan(opt, targets))
     run(sched, opt, 2)
-    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 + 0.05)
+    # base * scale + offset + ratio * ref_offset = 1 * 0.5 + 0.05 + 2 * 0.01
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 + 0.05 + 0.02, rel=1e-12)
     assert opt.param_groups[0]["momentum"] == 0.8
 
 

@@ -1,4 +1,8 @@
-"""``preview``: every group's learning rate at every optimizer step, without training."""
+"""``preview``: every group's value at every optimizer step, without training.
+
+An adapter of the runtime: it compiles the same :class:`~nshsched.runtime.plan.Plan` the
+torch scheduler writes, and evaluates it on an array of steps.
+"""
 
 from __future__ import annotations
 
@@ -9,39 +13,58 @@ from .duration import TrainingLength
 
 if TYPE_CHECKING:
     import numpy as np
+    import torch
 
     from .lr_scheduler.base import LRSchedulerConfigBase
+    from .param_groups import OptimizationConfig
 
-__all__ = ["preview"]
+__all__ = ["preview", "preview_groups"]
 
 
 def preview(
-    config: LRSchedulerConfigBase | Mapping[str, Any],
+    config: LRSchedulerConfigBase | OptimizationConfig | Mapping[str, Any],
     length: TrainingLength,
     base_lrs: Sequence[float] | Mapping[str, float] = (1.0,),
     *,
+    model: torch.nn.Module | None = None,
+    key: str = "lr",
     steps: Any = None,
 ) -> np.ndarray:
-    """The learning rate of each param group at each optimizer step ``0..total_steps``.
+    """The value of each param group at each optimizer step ``0..total_steps``.
 
     Closed-form schedules are evaluated vectorised, without stepping anything (a million
-    steps take milliseconds). The result equals what the real scheduler produces when stepped
-    as Lightning steps it: an ``interval: epoch`` schedule changes at epoch boundaries, and
-    ``frequency`` counts. A plateau schedule shows the LR before any reduction (the
-    reductions depend on metrics not known in advance). Any other scheduler (a user's
-    ``create_scheduler_impl``) is stepped on a throw-away optimizer, as Lightning would.
+    steps take milliseconds), through the same plan the real scheduler writes: the result
+    equals what it produces when stepped as Lightning steps it (an ``interval: epoch``
+    schedule changes at epoch boundaries, ``frequency`` and ``warmup`` count). A plateau
+    schedule shows the LR before any reduction (the reductions depend on metrics not known
+    in advance). Any other scheduler (a user's ``create_scheduler_impl``) is stepped on a
+    throw-away optimizer, as Lightning would.
 
     Args:
-        config: A scheduler config (or a mapping validated into one).
+        config: A scheduler config, or an :class:`~nshsched.OptimizationConfig` (or a
+            mapping validated into either: one with an ``optimizer`` key is an
+            ``OptimizationConfig``).
         length: The training length in optimizer steps.
-        base_lrs: Each group's base LR: a list, or a mapping of group name to LR (needed for
-            ``per_group`` configs; the columns follow its order).
+        base_lrs: For a scheduler config: each group's base LR, a list, or a mapping of group
+            name to LR (needed for ``per_group`` configs; the columns follow its order). The
+            first plays the optimizer's default ``lr`` (absolute schedules keep the ratios
+            of the others to it). Not used with an ``OptimizationConfig``, whose optimizer
+            and groups give the values.
+        model: With an ``OptimizationConfig``: the columns are the param groups that
+            ``build(model, length)`` creates, in that order; without, one column per
+            configured group, then ``default``.
+        key: With an ``OptimizationConfig``: the param-group key to show (``"lr"``, or e.g.
+            ``"momentum"``, ``"betas.0"``, ``"weight_decay"``).
         steps: The optimizer steps to evaluate (an integer array-like, each in
             ``0..total_steps``); default all of them. Lets a caller evaluate a long schedule
             in chunks, or only at the points it plots.
 
     Returns:
         A float64 array of shape ``[total_steps + 1, groups]`` (``[len(steps), groups]``).
+
+    Raises:
+        ValueError: ``steps`` out of range, an unknown ``key`` (the message names the keys
+            the groups have), no base LR, or any error building the schedule would raise.
 
     Example:
         >>> import nshsched as S
@@ -53,62 +76,133 @@ def preview(
     import numpy as np
 
     from .lr_scheduler.base import lr_scheduler_registry
+    from .param_groups import OptimizationConfig
+    from .runtime.plan import compile_plan, evaluate
 
     if isinstance(config, Mapping):
-        config = lr_scheduler_registry.construct(config)
-    if isinstance(base_lrs, Mapping):
-        names: list[str | None] = list(base_lrs)
-        bases = [float(v) for v in base_lrs.values()]
-    else:
-        bases = [float(v) for v in base_lrs]
-        names = [None] * len(bases)
-    if not bases:
-        raise ValueError("preview needs at least one base LR")
-    if steps is None:
-        steps = np.arange(length.total_steps + 1, dtype=np.int64)
-    else:
-        steps = np.asarray(steps, dtype=np.int64).reshape(-1)
-        if steps.size and (steps.min() < 0 or steps.max() > length.total_steps):
-            raise ValueError(
-                f"preview: steps must be in 0..{length.total_steps}, got "
-                f"{int(steps.min())}..{int(steps.max())}"
-            )
-    curves = config.preview_curves(length, names)
-    if curves is None:
-        return _stepped(config, length, names, bases)[steps]
-    out = np.empty((steps.size, len(bases)), dtype=np.float64)
-    for i, (curve, base) in enumerate(zip(curves, bases)):
-        if curve is None:
-            out[:, i] = base
-        elif curve.offset is None:  # base * scale, written straight into the column
-            np.multiply(curve.scale(steps), base, out=out[:, i])
+        if "optimizer" in config:
+            config = OptimizationConfig.model_validate(config)
         else:
-            out[:, i] = np.broadcast_to(curve.lr(steps, base), steps.shape)
+            config = lr_scheduler_registry.construct(config)
+    steps = _steps(length, steps)
+    if isinstance(config, OptimizationConfig):
+        optimizer = _optimizer(config, model)
+        groups: list[dict[str, Any]] = optimizer.param_groups
+        _check_key(groups, key)
+        schedule = config.group_scheduler([g["name"] for g in groups])
+        default_lr = float(optimizer.defaults.get("lr", float("nan")))
+    else:
+        if key != "lr":
+            raise ValueError(
+                f"preview: key={key!r} needs an OptimizationConfig (a scheduler config alone "
+                "has no optimizer whose other values could be shown)"
+            )
+        if isinstance(base_lrs, Mapping):
+            groups = [{"name": str(n), "lr": float(v)} for n, v in base_lrs.items()]
+        else:
+            groups = [{"lr": float(v)} for v in base_lrs]
+        if not groups:
+            raise ValueError("preview needs at least one base LR")
+        schedule = config
+        default_lr = float(groups[0]["lr"])
+        optimizer = None
+    if schedule is None:
+        return evaluate_constant(groups, steps, key)
+    plan = compile_plan(schedule, groups, default_lr, length, momentum=key != "lr", checks=False)
+    if plan is None:
+        return _stepped(schedule, length, groups, optimizer)[steps]
+    return np.asarray(evaluate(plan, groups, steps, key))
+
+
+def evaluate_constant(groups: Sequence[Mapping[str, Any]], steps: Any, key: str) -> Any:
+    """Every group held at its configured value."""
+    import numpy as np
+
+    from .runtime.plan import base_value
+
+    return np.tile(
+        np.array([base_value(g, key) for g in groups], dtype=np.float64), (len(steps), 1)
+    )
+
+
+def preview_groups(config: OptimizationConfig, model: torch.nn.Module | None = None) -> list[str]:
+    """The column names of :func:`preview` for an ``OptimizationConfig``: its param groups'
+    names (those ``build(model, ...)`` creates with a model; else every configured group,
+    then ``default``)."""
+    return [str(g["name"]) for g in _optimizer(config, model).param_groups]
+
+
+def _steps(length: TrainingLength, steps: Any) -> Any:
+    import numpy as np
+
+    if steps is None:
+        return np.arange(length.total_steps + 1, dtype=np.int64)
+    out = np.asarray(steps, dtype=np.int64).reshape(-1)
+    if out.size and (out.min() < 0 or out.max() > length.total_steps):
+        raise ValueError(
+            f"preview: steps must be in 0..{length.total_steps}, got "
+            f"{int(out.min())}..{int(out.max())}"
+        )
     return out
+
+
+def _optimizer(config: OptimizationConfig, model: torch.nn.Module | None) -> Any:
+    """The optimizer ``build`` would create: on ``model``'s parameters, or with one stand-in
+    parameter per configured group (and ``default``)."""
+    import torch
+
+    from .param_groups import DEFAULT_GROUP
+
+    if model is not None:
+        return config.optimizer.create_optimizer(config.torch_param_groups(model))
+    names = [g.name for g in config.param_groups] + [DEFAULT_GROUP]
+    groups = [
+        {"name": name, "params": [torch.nn.Parameter(torch.zeros(1))], **config.group_options(name)}
+        for name in names
+    ]
+    return config.optimizer.create_optimizer(groups)
+
+
+def _check_key(groups: Sequence[Mapping[str, Any]], key: str) -> None:
+    name, _, index = key.partition(".")
+    group = groups[0]
+    value = group.get(name)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not index
+    if index and isinstance(value, (tuple, list)) and index.isdigit():
+        ok = int(index) < len(value)
+    if not ok and hasattr(value, "item") and not index:  # a tensor value
+        ok = True
+    if not ok:
+        keys = []
+        for k, v in group.items():
+            if isinstance(v, bool) or k in ("params", "name"):
+                continue
+            if isinstance(v, (int, float)) or hasattr(v, "item"):
+                keys.append(k)
+            elif isinstance(v, (tuple, list)) and all(isinstance(x, (int, float)) for x in v):
+                keys += [f"{k}.{i}" for i in range(len(v))]
+        raise ValueError(f"preview: unknown key {key[:200]!r}; the param groups have {keys}")
 
 
 def _stepped(
     config: LRSchedulerConfigBase,
     length: TrainingLength,
-    names: list[str | None],
-    bases: list[float],
+    groups: Sequence[Mapping[str, Any]],
+    optimizer: Any,
 ) -> np.ndarray:
     """Step the real scheduler on a throw-away optimizer, the way Lightning steps it."""
     import numpy as np
     import torch
 
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": base}
-        | ({"name": name} if name is not None else {})
-        for name, base in zip(names, bases)
-    ]
-    optimizer = torch.optim.SGD(groups, lr=bases[0])
+    if optimizer is None:
+        params = [{"params": [torch.nn.Parameter(torch.zeros(1))], **dict(g)} for g in groups]
+        optimizer = torch.optim.SGD(params, lr=float(groups[0]["lr"]))
     spec = config.create_scheduler(optimizer, length)
     scheduler, interval, frequency = spec["scheduler"], spec["interval"], spec["frequency"]
     plateau = spec.get("reduce_on_plateau", False)
-    out = np.empty((length.total_steps + 1, len(bases)), dtype=np.float64)
+    out = np.empty((length.total_steps + 1, len(groups)), dtype=np.float64)
     for t in range(length.total_steps + 1):
-        out[t] = [g["lr"] for g in optimizer.param_groups]
+        out[t] = [float(g["lr"]) for g in optimizer.param_groups]
         if plateau:
             continue
         optimizer.step()  # no gradients: changes nothing, keeps torch's call-order check quiet

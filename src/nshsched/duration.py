@@ -21,6 +21,7 @@ __all__ = [
     "FractionConfig",
     "StepsConfig",
     "TrainingLength",
+    "resolve_length",
     "round_steps",
 ]
 
@@ -57,11 +58,12 @@ class TrainingLength(Config):
     def from_trainer(cls, trainer: Any) -> TrainingLength:
         """The optimizer steps a Lightning ``Trainer`` will take, per epoch and in total.
 
-        See :func:`nshsched.lightning.training_length` for the rules.
+        See :func:`nshsched.lightning.training_steps` for the rules.
         """
-        from .lightning import training_length
+        from .lightning import training_steps
 
-        return training_length(trainer)
+        steps_per_epoch, total_steps = training_steps(trainer)
+        return cls(steps_per_epoch=steps_per_epoch, total_steps=total_steps)
 
 
 class StepsConfig(Config):
@@ -104,3 +106,16 @@ DurationConfig: TypeAlias = Annotated[
     StepsConfig | EpochsConfig | FractionConfig, Field(discriminator="kind")
 ]
 """A duration: ``{kind: steps|epochs|fraction, value: ...}``."""
+
+
+def resolve_length(lightning_module_or_length: Any) -> TrainingLength:
+    """A :class:`TrainingLength` as given, or read from a LightningModule's trainer."""
+    if isinstance(lightning_module_or_length, TrainingLength):
+        return lightning_module_or_length
+    trainer = getattr(lightning_module_or_length, "trainer", None)
+    if trainer is None:
+        raise TypeError(
+            "expected a TrainingLength or a LightningModule attached to a Trainer, got "
+            f"{type(lightning_module_or_length).__name__}"
+        )
+    return TrainingLength.from_trainer(trainer)

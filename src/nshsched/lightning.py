@@ -1,6 +1,7 @@
 """The bridge to Lightning: the only nshsched module that imports ``lightning``.
 
-:func:`training_length` reads how many optimizer steps a ``Trainer`` will take;
+:func:`training_steps` reads how many optimizer steps a ``Trainer`` will take (what
+:meth:`nshsched.TrainingLength.from_trainer` builds on);
 :func:`check_monitor_visible` refuses a plateau schedule that could never see its metric.
 """
 
@@ -11,12 +12,10 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .duration import TrainingLength
-
 if TYPE_CHECKING:
     from lightning.pytorch import Trainer
 
-__all__ = ["check_monitor_visible", "num_training_batches", "training_length"]
+__all__ = ["check_monitor_visible", "num_training_batches", "training_steps"]
 
 _INF = float("inf")
 
@@ -87,8 +86,9 @@ def _count_batches_locally(trainer: Trainer) -> int | float:
     return max(limits)
 
 
-def training_length(trainer: Trainer) -> TrainingLength:
-    """The optimizer steps a Lightning ``Trainer`` will take, per epoch and in total.
+def training_steps(trainer: Trainer) -> tuple[int, int]:
+    """``(steps_per_epoch, total_steps)``: the optimizer steps a Lightning ``Trainer`` will
+    take, per epoch and in total.
 
     Rules (Lightning 2.x):
 
@@ -150,7 +150,7 @@ def training_length(trainer: Trainer) -> TrainingLength:
             UserWarning,
             stacklevel=2,
         )
-        return TrainingLength(steps_per_epoch=max_steps, total_steps=max_steps)
+        return max_steps, max_steps
     if batches <= 0:
         raise ValueError(
             f"there are no training batches ({batches=}, limit_train_batches="
@@ -164,7 +164,7 @@ def training_length(trainer: Trainer) -> TrainingLength:
         total = steps_per_epoch * max_epochs
         if max_steps != -1:
             total = min(total, max_steps)
-    return TrainingLength(steps_per_epoch=steps_per_epoch, total_steps=total)
+    return steps_per_epoch, total
 
 
 def check_monitor_visible(trainer: Trainer, spec: Mapping[str, Any]) -> None:

@@ -17,7 +17,6 @@ from typing_extensions import Self
 from .config import Config
 from .duration import TrainingLength
 from .lr_scheduler.base import (
-    ClosedFormLRSchedulerConfigBase,
     LRSchedulerConfig,
     LRSchedulerConfigBase,
 )
@@ -159,6 +158,27 @@ class OptimizationConfig(Config):
 
     # ------------------------------------------------------------------ param groups
 
+    def group_options(self, name: str) -> dict[str, Any]:
+        """The options of the group named ``name`` that differ from the optimizer's: ``lr``
+        (its own, or the optimizer's ``lr × lr_scale``) and ``weight_decay``."""
+        spec: dict[str, Any] = {}
+        pg = next((g for g in self.param_groups if g.name == name), None)
+        if pg is None:
+            return spec
+        if pg.lr is not None:
+            spec["lr"] = pg.lr
+        elif pg.lr_scale is not None:
+            base_lr = getattr(self.optimizer, "lr", None)
+            if not isinstance(base_lr, (int, float)):
+                raise ValueError(
+                    f"param group {name!r} sets lr_scale={pg.lr_scale} but the "
+                    f"optimizer has no numeric lr ({base_lr!r})"
+                )
+            spec["lr"] = base_lr * pg.lr_scale
+        if pg.weight_decay is not None:
+            spec["weight_decay"] = pg.weight_decay
+        return spec
+
     def torch_param_groups(self, module: torch.nn.Module) -> list[dict[str, Any]]:
         """The torch param-group dicts for ``module`` (``name``, ``params``, and ``lr`` /
         ``weight_decay`` where they differ from the optimizer's).
@@ -199,24 +219,9 @@ class OptimizationConfig(Config):
             target = no_decay if self.no_weight_decay and param.ndim <= 1 else members
             target[owner].append(param)
 
-        base_lr = getattr(self.optimizer, "lr", None)
-        by_name = {g.name: g for g in self.param_groups}
         out: list[dict[str, Any]] = []
         for name in members:
-            spec: dict[str, Any] = {}
-            pg = by_name.get(name)
-            if pg is not None:
-                if pg.lr is not None:
-                    spec["lr"] = pg.lr
-                elif pg.lr_scale is not None:
-                    if not isinstance(base_lr, (int, float)):
-                        raise ValueError(
-                            f"param group {name!r} sets lr_scale={pg.lr_scale} but the "
-                            f"optimizer has no numeric lr ({base_lr!r})"
-                        )
-                    spec["lr"] = base_lr * pg.lr_scale
-                if pg.weight_decay is not None:
-                    spec["weight_decay"] = pg.weight_decay
+            spec = self.group_options(name)
             if members[name]:
                 out.append({"name": name, "params": members[name], **spec})
             if no_decay[name]:
@@ -272,24 +277,15 @@ class OptimizationConfig(Config):
     def _create(
         self, module: torch.nn.Module, length_source: Any, *, per_step: bool = False
     ) -> tuple[Optimizer, list[dict[str, Any]]]:
+        from .duration import resolve_length
+        from .runtime.dicts import scheduler_dicts
+
         optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
         config = self.group_scheduler([g["name"] for g in optimizer.param_groups])
         if config is None:
             return optimizer, []
-        if (
-            per_step
-            and isinstance(config, ClosedFormLRSchedulerConfigBase)
-            and config.resolved_metadata()["interval"] == "epoch"
-        ):
-            # The same closed form read at every optimizer step: plain loops then step every
-            # scheduler the same way, whatever its interval.
-            from .lr_scheduler.composition import PerGroupSchedulerConfig
-
-            config = PerGroupSchedulerConfig(default=config)
-        from .lr_scheduler.lightning_dict import resolve_length
-
         length = resolve_length(length_source)
-        return optimizer, list(config.create_schedulers(optimizer, length))
+        return optimizer, scheduler_dicts(config, optimizer, length, per_step=per_step)
 
     def build(
         self, module: torch.nn.Module, length: TrainingLength
@@ -299,30 +295,34 @@ class OptimizationConfig(Config):
         Closed-form schedules (every built-in one but plateau, and ``per_group`` of them)
         come back as one scheduler to step after every ``optimizer.step()``, whatever their
         ``interval``: an ``interval: epoch`` schedule is read at each optimizer step and
-        changes at the epoch boundaries of ``length``. A plateau schedule wants
-        ``scheduler.step(metric)`` after each validation (every ``frequency`` epochs); a
-        custom scheduler with ``interval: epoch`` wants ``scheduler.step()`` after each epoch
-        (its ``frequency`` is applied inside the returned scheduler).
+        changes at the epoch boundaries of ``length``. ``scheduler.step_to(n)`` seeks.
+        A plateau schedule wants ``scheduler.step()`` after every optimizer step (it
+        advances a warmup; without one it does nothing) and ``scheduler.step(metric)``
+        after each validation (every ``frequency`` epochs). A custom scheduler with
+        ``interval: epoch`` wants ``scheduler.step()`` after each epoch (its ``frequency``
+        is applied inside the returned scheduler).
 
         Raises:
             ValueError: the schedule needs more than one torch scheduler (a ``per_group``
-                config with a plateau group): use :meth:`configure_optimizers` with Lightning.
+                config with a plateau group next to scheduled groups): use
+                :meth:`configure_optimizers` with Lightning.
         """
-        from .lr_scheduler._runtime import EveryNScheduler
+        from .runtime.dicts import build_scheduler
+        from .runtime.plan import compilable
+        from .runtime.scheduler import EveryNScheduler
 
-        optimizer, specs = self._create(module, length, per_step=True)
-        if not specs:
+        optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
+        config = self.group_scheduler([g["name"] for g in optimizer.param_groups])
+        if config is None:
             return optimizer, None
-        if len(specs) > 1:
-            raise ValueError(
-                f"this schedule needs {len(specs)} torch schedulers (a plateau group among "
-                "per-group schedules): build() returns one; use configure_optimizers() with "
-                "Lightning, or step the scheduler dicts of the per_group config yourself"
-            )
-        spec = specs[0]
+        if compilable(config):
+            return optimizer, build_scheduler(config, optimizer, length, per_step=True)
+        # A custom scheduler (create_scheduler_impl only).
+        from .runtime.dicts import scheduler_dicts
+
+        spec = scheduler_dicts(config, optimizer, length, per_step=True)[0]
         scheduler = spec["scheduler"]
-        plateau = spec.get("reduce_on_plateau", False)
-        if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1 and not plateau:
+        if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1:
             scheduler = EveryNScheduler(scheduler, spec["frequency"])
         return optimizer, scheduler
 

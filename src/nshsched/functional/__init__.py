@@ -4,6 +4,7 @@ No torch and no pydantic here; numpy only when a caller passes an array.
 """
 
 from ._core import (
+    KEEP,
     LRCurve,
     Schedule,
     Step,
@@ -50,6 +51,7 @@ from ._warmup import (
 )
 
 __all__ = [
+    "KEEP",
     "LRCurve",
     "RampType",
     "Schedule",

@@ -162,10 +162,12 @@ def linear_lr(start_factor: float, end_factor: float, total_iters: int) -> Sched
     """torch ``LinearLR``: :math:`α(t) = s + (e - s) \\min(t, T) / T`."""
     if total_iters < 1:
         raise ValueError(f"linear_lr: total_iters must be >= 1, got {total_iters=}")
-    delta = end_factor - start_factor
 
     def schedule(t: Step) -> Any:
-        return start_factor + delta * ops(t).minimum(t, total_iters) / total_iters
+        # s (T - m) / T + e m / T: a weighted mean of two non-negative factors, so it is
+        # never negative (s + (e - s) m / T can give -1e-16 where it should give 0)
+        m = ops(t).minimum(t, total_iters)
+        return start_factor * (total_iters - m) / total_iters + end_factor * m / total_iters
 
     return schedule
 
@@ -247,7 +249,8 @@ def one_cycle_lr_curve(
 
         return schedule
 
-    return LRCurve(constant(0.0), piecewise(lrs), piecewise(moms) if moms else None)
+    momentum_curve = LRCurve(constant(0.0), piecewise(moms)) if moms else None
+    return LRCurve(constant(0.0), piecewise(lrs), momentum_curve)
 
 
 def cyclic_lr_curve(
@@ -302,4 +305,4 @@ def cyclic_lr_curve(
         def mom(t: Step) -> Any:
             return hi - (hi - lo) * height(t)
 
-    return LRCurve(constant(0.0), lr, mom)
+    return LRCurve(constant(0.0), lr, None if mom is None else LRCurve(constant(0.0), mom))

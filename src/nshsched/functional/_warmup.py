@@ -362,6 +362,9 @@ def interval_curve(
 ) -> LRCurve:
     """Absolute LRs on intervals ``[starts[i], ends[i])``; ``pieces[i]`` sees the local step.
 
+    The LRs are stated for the optimizer's default LR (``ref_offset``): a global schedule
+    scales them to each group by its ratio, a group's own schedule sets them exactly.
+
     Before the first interval the group keeps its base LR (scale 1). In a gap between two
     intervals, and after the last one, the LR holds the previous interval's final value
     (``pieces[i](ends[i] - starts[i] - 1)``).
@@ -395,4 +398,4 @@ def interval_curve(
             bounds.append(starts[i + 1])
     offset = join(segments, bounds)
     scale = constant(0.0) if starts[0] == 0 else join([constant(1.0), constant(0.0)], [starts[0]])
-    return LRCurve(scale, offset)
+    return LRCurve(scale, ref_offset=offset)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, PositiveInt
@@ -70,6 +69,18 @@ class LRSchedulerConfigBase(Config):
     monitor: str | None = None
     """Override: the logged metric this scheduler watches (plateau schedulers)."""
 
+    on_resume_change: Literal["error", "continue", "rescale"] = "error"
+    """What loading a scheduler state saved under a different resolved schedule does (an
+    edited config, or a fraction-based schedule under a new training length): ``error``
+    raises naming what changed; ``continue`` keeps the step and uses the new schedule (the
+    LR may jump); ``rescale`` keeps the fraction of training done (new step = old step ×
+    new total / old total, rounded half up). Not part of the schedule's fingerprint."""
+
+    horizon_check: Literal["warn", "error", "off"] = "warn"
+    """What to do when this schedule's decay ends before or after the end of training (e.g.
+    ``cosine_annealing_lr`` with ``T_max`` 10 epochs in a 20-epoch run climbs back up):
+    warn (once per scheduler creation), raise, or nothing. Not part of the fingerprint."""
+
     # ------------------------------------------------------------------ metadata
 
     @abstractmethod
@@ -119,12 +130,12 @@ class LRSchedulerConfigBase(Config):
         """The whole training in scheduler steps (a partial last one counts)."""
         return max(1, math.ceil(length.total_steps / self.steps_per_unit(length)))
 
-    def preview_curves(
-        self, length: TrainingLength, group_names: Sequence[str | None]
-    ) -> list[F.LRCurve | None] | None:
-        """Each group's LR over optimizer steps in closed form, for :func:`nshsched.preview`;
-        ``None`` when there is none (preview then steps the real scheduler)."""
-        return None
+    def uses_total(self) -> bool:
+        """Whether the schedule depends on the training's total length other than through
+        durations (a default "whole training"). Part of the resume fingerprint: a schedule
+        that does not is resumed silently under a longer or shorter run. Classes defined
+        outside nshsched are assumed to (their ``multiplier`` sees the whole length)."""
+        return not type(self).__module__.startswith("nshsched.")
 
     # ------------------------------------------------------------------ building
 
@@ -147,20 +158,34 @@ class LRSchedulerConfigBase(Config):
             ``reduce_on_plateau``, ``strict`` and ``name`` where they apply. For
             ``interval: step`` the frequency is applied inside the scheduler and Lightning is
             given ``frequency: 1``.
-        """
-        from .lightning_dict import build_scheduler_dict
 
-        return build_scheduler_dict(self, optimizer, lightning_module_or_length)
+        Raises:
+            ValueError: The schedule needs several Lightning dicts (a plateau schedule with a
+                warmup, a ``per_group`` config with plateau groups): use
+                :meth:`create_schedulers`.
+        """
+        specs = self.create_schedulers(optimizer, lightning_module_or_length)
+        if len(specs) != 1:
+            raise ValueError(
+                f"{type(self).__name__} needs {len(specs)} Lightning scheduler dicts (a plateau "
+                "schedule stepped per epoch with its metric, and a scheduler stepped at every "
+                "optimizer step): use create_schedulers(optimizer, lightning_module_or_length)"
+            )
+        return specs[0]
 
     def create_schedulers(
         self, optimizer: Optimizer, lightning_module_or_length: Any
     ) -> list[dict[str, Any]]:
-        """Every Lightning ``lr_scheduler`` dict this config needs: ``[create_scheduler(...)]``.
+        """Every Lightning ``lr_scheduler`` dict this config needs (usually one).
 
-        A config that must be stepped on two rhythms at once (``per_group`` mixing closed-form
-        groups with ``reduce_lr_on_plateau`` groups) returns one dict per rhythm.
+        A config stepped on two rhythms at once (a plateau schedule with a warmup, which rises
+        at every optimizer step and reduces per epoch; ``per_group`` mixing closed-form and
+        plateau groups) returns one dict per rhythm, all driving the same optimizer.
         """
-        return [self.create_scheduler(optimizer, lightning_module_or_length)]
+        from ..duration import resolve_length
+        from ..runtime.dicts import scheduler_dicts
+
+        return scheduler_dicts(self, optimizer, resolve_length(lightning_module_or_length))
 
 
 class ClosedFormLRSchedulerConfigBase(LRSchedulerConfigBase):
@@ -209,57 +234,42 @@ class ClosedFormLRSchedulerConfigBase(LRSchedulerConfigBase):
         return schedule
 
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
-        """This schedule as an LR curve, without the generic warmup. Schedules with absolute
-        LRs (an ``eta_min``, a ``max_lr``) override this to add an offset."""
+        """This schedule as a curve over its own scheduler steps, without the generic
+        warmup. Schedules with absolute LRs (an ``eta_min``, a ``max_lr``) override this to
+        add an offset."""
         return F.LRCurve(self.schedule(length))
 
-    def unit_curve(self, length: TrainingLength) -> F.LRCurve:
-        """The LR curve over scheduler steps, with the generic ``warmup`` joined in front."""
-        warmup = getattr(self, "warmup", None)
-        if warmup is None:
-            return self.lr_curve(length)
-        w_units = self.to_units(warmup, length)
-        w_steps = w_units * self.steps_per_unit(length)
-        rest = TrainingLength(
-            steps_per_epoch=length.steps_per_epoch,
-            total_steps=max(1, length.total_steps - w_steps),
-        )
-        return F.warmup_curve(self.lr_curve(rest), w_units)
+    def group_lr_curves(self, length: TrainingLength, count: int) -> list[F.LRCurve]:
+        """The curves of ``count`` param groups driven by this schedule: :meth:`lr_curve` for
+        each, unless the config has per-group values (a list ``max_lr``)."""
+        return [self.lr_curve(length)] * count
 
-    def step_curve(self, length: TrainingLength) -> F.LRCurve:
-        """The LR curve over optimizer steps, as Lightning steps it (``interval`` and
-        ``frequency`` included): what :func:`nshsched.preview` shows."""
-        n = self.steps_per_unit(length)
-        return self.unit_curve(length).map(lambda s: F.every(s, n))
+    def generic_warmup(self) -> DurationConfig | None:
+        """The warmup the clock joins in front (``None`` for schedules whose warmup is part
+        of their own formula)."""
+        return self.warmup
 
-    def group_curves(
-        self,
-        length: TrainingLength,
-        group_names: Sequence[str | None],
-        *,
-        domain: Literal["step", "unit"],
-    ) -> list[F.LRCurve | None]:
-        """One curve per param group (``None``: constant). ``domain="step"``: over optimizer
-        steps; ``"unit"``: over scheduler steps. Per-group configs override this."""
-        curve = self.step_curve(length) if domain == "step" else self.unit_curve(length)
-        return [curve] * len(group_names)
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """Where this schedule's decay ends, in its scheduler steps counted after the
+        generic warmup, when that is meant to be the end of training (``None``: not
+        checked). See ``horizon_check``."""
+        return None
 
-    def preview_curves(
-        self, length: TrainingLength, group_names: Sequence[str | None]
-    ) -> list[F.LRCurve | None] | None:
-        """The curves over optimizer steps: see :meth:`group_curves`."""
-        return self.group_curves(length, group_names, domain="step")
+    def count_horizon(self, field: str, length: TrainingLength) -> int | None:
+        """:meth:`horizon_units` for a decay ending at the count in ``field`` (unchecked
+        when it is unset or a fraction of training)."""
+        from ..duration import FractionConfig
+
+        value = getattr(self, field)
+        if value is None or isinstance(value, FractionConfig):
+            return None
+        return self.to_units(value, length)
 
     def create_scheduler_impl(self, optimizer: Optimizer, length: TrainingLength) -> Any:
         """The closed-form torch scheduler driving every group of ``optimizer``."""
-        from ._runtime import ClosedFormLRScheduler
+        from ..runtime.dicts import build_scheduler
 
-        names = [group.get("name") for group in optimizer.param_groups]
-        md = self.resolved_metadata()
-        # For interval "epoch" Lightning applies the frequency; for "step" nshsched does.
-        every = md.get("frequency", 1) if md["interval"] == "step" else 1
-        curves = self.group_curves(length, names, domain="unit")
-        return ClosedFormLRScheduler(optimizer, curves, every=every)
+        return build_scheduler(self, optimizer, length)
 
 
 lr_scheduler_registry: Registry[LRSchedulerConfigBase] = Registry(LRSchedulerConfigBase)  # type: ignore[type-abstract]

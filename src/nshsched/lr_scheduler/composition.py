@@ -146,25 +146,35 @@ class SequentialSchedulerConfig(ClosedFormLRSchedulerConfigBase):
             raise ValueError("a phase needs a duration")
         return duration if isinstance(duration, int) else duration.to_steps(length)
 
-    def steps_curve(self, length: TrainingLength) -> F.LRCurve:
-        """The joined curve over optimizer steps, before this config's own ``warmup``,
-        ``interval`` and ``frequency``."""
+    @override
+    def group_lr_curves(self, length: TrainingLength, count: int) -> list[F.LRCurve]:
+        """The phases' curves over optimizer steps (each through the clock, with its own
+        interval, frequency and warmup), joined, held after the last phase, and read once per
+        scheduler step of this config."""
+        from ..runtime.clock import step_curves
+
         steps = self.phase_steps(length)
-        curves = []
+        per_phase = []
         for phase, d in zip(self.phases, steps):
-            schedule = phase.schedule
-            if not isinstance(schedule, ClosedFormLRSchedulerConfigBase):  # pragma: no cover
-                raise TypeError(f"not a closed-form schedule: {schedule!r}")
             local = TrainingLength(steps_per_epoch=length.steps_per_epoch, total_steps=max(1, d))
-            curves.append(schedule.step_curve(local))
-        curves[-1] = _hold_after(curves[-1], steps[-1])
+            per_phase.append(step_curves(phase.schedule, local, count))
         bounds = list(itertools.accumulate(steps[:-1]))
-        return F.join_curves(curves, bounds) if len(curves) > 1 else curves[0]
+        n = self.steps_per_unit(length)
+        out: list[F.LRCurve] = []
+        done: dict[tuple[int, ...], F.LRCurve] = {}
+        for g in range(count):
+            curves = [phase[g] for phase in per_phase]
+            key = tuple(id(c) for c in curves)
+            if key not in done:
+                curves[-1] = _hold_after(curves[-1], steps[-1])
+                done[key] = _sampled(F.join_curves(curves, bounds), n)
+            out.append(done[key])
+        return out
 
     @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
-        """The joined curve, read once per scheduler step of this config."""
-        return _sampled(self.steps_curve(length), self.steps_per_unit(length))
+        """The joined curve (of a single param group)."""
+        return self.group_lr_curves(length, 1)[0]
 
 
 @lr_scheduler_registry.register
@@ -266,112 +276,9 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
         )
 
     @override
-    def preview_curves(
-        self, length: TrainingLength, group_names: Sequence[str | None]
-    ) -> list[F.LRCurve | None] | None:
-        """Each group's curve over optimizer steps; plateau groups before any reduction."""
-        self.check_names(group_names)
-        out: list[F.LRCurve | None] = []
-        for name in group_names:
-            child = self.schedule_for(name)
-            if child is None:
-                out.append(None)
-            elif isinstance(child, ClosedFormLRSchedulerConfigBase):
-                out.append(child.step_curve(length))
-            else:
-                curves = child.preview_curves(length, [name])
-                out.append(None if curves is None else curves[0])
-        return out
-
-    def _closed_form_scheduler(self, optimizer: Optimizer, length: TrainingLength) -> Any:
-        from ._runtime import ClosedFormLRScheduler
-
-        names = [group.get("name") for group in optimizer.param_groups]
-        self.check_names(names)
-        curves: list[F.LRCurve | None] = []
-        skip: list[int] = []
-        for i, name in enumerate(names):
-            child = self.schedule_for(name)
-            if isinstance(child, ClosedFormLRSchedulerConfigBase):
-                curves.append(child.step_curve(length))
-            else:
-                curves.append(None)
-                if child is not None:
-                    skip.append(i)
-        return ClosedFormLRScheduler(optimizer, curves, skip=skip)
-
-    @override
     def create_scheduler_impl(self, optimizer: Optimizer, length: TrainingLength) -> Any:
-        """The closed-form scheduler driving every group (no plateau children allowed)."""
-        if self.has_plateau():
-            raise ValueError(
-                "per_group with reduce_lr_on_plateau children needs several Lightning "
-                "scheduler dicts: use create_schedulers(optimizer, lightning_module_or_length)"
-            )
-        return self._closed_form_scheduler(optimizer, length)
+        """The closed-form scheduler driving every group (no plateau children allowed:
+        those need :meth:`create_schedulers`)."""
+        from ..runtime.dicts import build_scheduler
 
-    @override
-    def create_scheduler(
-        self, optimizer: Optimizer, lightning_module_or_length: Any
-    ) -> dict[str, Any]:
-        """Lightning's dict for a per_group with closed-form children only.
-
-        Raises:
-            ValueError: A child is ``reduce_lr_on_plateau``: use :meth:`create_schedulers`.
-        """
-        if self.has_plateau():
-            raise ValueError(
-                "per_group with reduce_lr_on_plateau children needs several Lightning "
-                "scheduler dicts (one per optimizer step, one per epoch with the metric): "
-                "use create_schedulers(optimizer, lightning_module_or_length) instead of "
-                "create_scheduler"
-            )
-        return super().create_scheduler(optimizer, lightning_module_or_length)
-
-    @override
-    def create_schedulers(
-        self, optimizer: Optimizer, lightning_module_or_length: Any
-    ) -> list[dict[str, Any]]:
-        """One dict for the closed-form groups (stepped every optimizer step), then one per
-        plateau child (stepped per epoch with its metric, driving only its groups)."""
-        from .lightning_dict import resolve_length
-
-        if not self.has_plateau():
-            return [self.create_scheduler(optimizer, lightning_module_or_length)]
-        length = resolve_length(lightning_module_or_length)
-        names = [group.get("name") for group in optimizer.param_groups]
-        self.check_names(names)
-        out: list[dict[str, Any]] = []
-        by_child: dict[int, tuple[ReduceLROnPlateauConfig, list[int]]] = {}
-        closed = False
-        for i, name in enumerate(names):
-            child = self.schedule_for(name)
-            if isinstance(child, ReduceLROnPlateauConfig):
-                by_child.setdefault(id(child), (child, []))[1].append(i)
-            else:
-                closed = closed or child is not None
-        if closed:
-            scheduler = self._closed_form_scheduler(optimizer, length)
-            out.append({"scheduler": scheduler, "interval": "step", "frequency": 1})
-        for child, indices in by_child.values():
-            out.append(_plateau_dict(child, optimizer, length, indices))
-        return out
-
-
-def _plateau_dict(
-    child: ReduceLROnPlateauConfig,
-    optimizer: Optimizer,
-    length: TrainingLength,
-    indices: list[int],
-) -> dict[str, Any]:
-    """Lightning's dict for a plateau child driving only the groups ``indices``."""
-    md = child.resolved_metadata()
-    out: dict[str, Any] = {
-        "scheduler": child.create_scheduler_impl(optimizer, length, group_indices=indices),
-        "interval": md["interval"],
-        "frequency": md.get("frequency", 1),
-    }
-    for key in ("monitor", "reduce_on_plateau", "strict", "name"):
-        if key in md:
-            out[key] = md[key]  # type: ignore[literal-required]
-    return out
+        return build_scheduler(self, optimizer, length)

@@ -152,9 +152,9 @@ class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
         return self.to_units(self.warmup, length)
 
     @override
-    def unit_curve(self, length: TrainingLength) -> F.LRCurve:
-        """The curve over scheduler steps; the warmup is already in it (not joined again)."""
-        return self.lr_curve(length)
+    def generic_warmup(self) -> None:
+        """None: the warmup is part of the formula (not joined again by the clock)."""
+        return None
 
 
 class _HFTotalScheduleBase(_HFScheduleBase):
@@ -170,6 +170,16 @@ class _HFTotalScheduleBase(_HFScheduleBase):
         if isinstance(warmup, int) and isinstance(total, int) and warmup > total:
             raise ValueError(f"{warmup=} must be <= {total=}")
         return self
+
+    @override
+    def uses_total(self) -> bool:
+        """``total`` unset: the schedule spans the whole training."""
+        return self.total is None
+
+    @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """An explicit ``total`` (not a fraction) should be the end of training."""
+        return self.count_horizon("total", length)
 
     def resolve(self, length: TrainingLength) -> tuple[int, int]:
         """``(W, T)``: warmup and total in scheduler steps, checked once per build."""
@@ -280,6 +290,11 @@ class CosineWithRestartsSchedulerConfig(_HFTotalScheduleBase):
     """Number of cosine cycles (hard restarts) between ``warmup`` and ``total``."""
 
     @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """Periodic: not checked."""
+        return None
+
+    @override
     def schedule(self, length: TrainingLength) -> F.Schedule:
         return F.hf_cosine_with_restarts(*self.resolve(length), num_cycles=self.num_cycles)
 
@@ -364,6 +379,16 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
         if self.stable is None and ints and w + d > t:  # type: ignore[operator]
             raise ValueError(f"warmup + decay must be <= total, got {w=} + {d=} > {t=}")
         return self
+
+    @override
+    def uses_total(self) -> bool:
+        """Neither ``stable`` nor ``total`` set: the schedule spans the whole training."""
+        return self.stable is None and self.total is None
+
+    @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """An explicit ``total`` (not a fraction) should be the end of training."""
+        return self.count_horizon("total", length)
 
     def phases(self, length: TrainingLength) -> tuple[int, int, int]:
         """``(W, S, D)`` in scheduler steps."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import NonNegativeFloat, PrivateAttr, model_validator
+from pydantic import NonNegativeFloat, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
@@ -14,9 +14,7 @@ from .base import lr_scheduler_registry
 from .hf import _RATIO, _HFTotalScheduleBase
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from torch.optim import Optimizer
+    pass
 
 __all__ = [
     "CosineWarmupWithMinLRSchedulerConfig",
@@ -26,79 +24,38 @@ __all__ = [
 
 
 class _ReferenceLRBase(_HFTotalScheduleBase):
-    """An HF schedule with an absolute LR, turned into a factor of the optimizer's LR.
+    """An HF schedule with an absolute final LR (``lr_end``, ``min_lr``).
 
-    HF divides the absolute value by ``optimizer.defaults["lr"]`` and applies the resulting
-    factor to every group. :meth:`create_scheduler_impl` reads that LR and builds from a copy
-    bound to it (:meth:`with_reference_lr`). Unbound (e.g. as a phase of ``sequential`` or a
-    group of ``per_group``, which never see the optimizer's default LR) the absolute value
-    is used as such: after the warmup ``lr = base * α₀(t) + absolute * (1 - α₀(t))`` (``α₀``:
-    the schedule with a final value of 0), which equals HF for every group whose base LR is
-    the optimizer's default. :func:`nshsched.preview` of an unbound
-    config steps the real scheduler on an optimizer whose default LR is the first base LR;
-    bind it (``cfg.with_reference_lr(lr)``) for a vectorised preview.
+    HF divides the absolute value by the optimizer's default ``lr`` and applies the
+    resulting factor to every group. Here the curve is ``base · α₀(t) + a · (1 − α₀(t))``
+    after the warmup (``α₀``: the schedule with a final value of 0, ``a``: the absolute LR),
+    with ``a`` stated for the optimizer's default LR: as the global schedule each group gets
+    ``a × its base / default`` — exactly HF's curve, group ratios kept —, as a group's own
+    schedule (``per_group.groups``, ``ParamGroupConfig.scheduler``) ``a`` exactly, as if the
+    group were alone: its LR ends at ``a``.
     """
 
-    _reference_lr: float | None = PrivateAttr(default=None)
-
     def absolute_lr(self) -> float | None:
-        """The absolute LR to convert (``None``: nothing to convert)."""
+        """The absolute LR (``None``: the schedule is relative)."""
         raise NotImplementedError
 
-    def check_reference_lr(self, lr: float) -> None:
-        """Raise if ``lr`` cannot serve as the optimizer's default LR."""
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}: the optimizer's lr must be > 0, got {lr}")
-
-    def with_reference_lr(self, lr: float) -> Self:
-        """A copy whose absolute LR is converted with ``lr`` (the optimizer's default LR)."""
-        lr = float(lr)
-        self.check_reference_lr(lr)
-        bound = self.model_copy()
-        bound._reference_lr = lr
-        return bound
-
     def decay_curve(self, length: TrainingLength, ratio: float) -> F.Schedule:
-        """The multiplier with the absolute LR given as ``ratio`` of the reference LR."""
+        """The multiplier with the final value given as ``ratio`` of the base LR."""
         raise NotImplementedError
 
     @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
         absolute = self.absolute_lr()
-        if absolute is None:
-            return F.LRCurve(self.decay_curve(length, 0.0))
-        if self._reference_lr is not None:
-            return F.LRCurve(self.decay_curve(length, absolute / self._reference_lr))
-        # Unbound: α with end ratio 0, plus the absolute LR weighted by 1 - α after the warmup.
         alpha = self.decay_curve(length, 0.0)
+        if absolute is None or absolute == 0.0:
+            return F.LRCurve(alpha)
         w, _ = self.resolve(length)
 
         def floor(t: F.Step) -> Any:
             return absolute * (1.0 - alpha(t))
 
         offset = floor if w == 0 else F.join([F.constant(0.0), F.shift(floor, -w)], [w])
-        return F.LRCurve(alpha, offset)
-
-    @override
-    def preview_curves(
-        self, length: TrainingLength, group_names: Sequence[str | None]
-    ) -> list[F.LRCurve | None] | None:
-        if self.absolute_lr() is not None and self._reference_lr is None:
-            return None  # preview steps the real scheduler (reference: the first base LR)
-        return super().preview_curves(length, group_names)
-
-    @override
-    def create_scheduler_impl(self, optimizer: Optimizer, length: TrainingLength) -> Any:
-        if self.absolute_lr() is None:
-            return super().create_scheduler_impl(optimizer, length)
-        lr = optimizer.defaults.get("lr")
-        if lr is None:
-            raise ValueError(
-                f"{type(self).__name__} needs the optimizer's default lr "
-                f"({type(optimizer).__name__}.defaults has none)"
-            )
-        bound = self.with_reference_lr(float(lr))
-        return super(_ReferenceLRBase, bound).create_scheduler_impl(optimizer, length)
+        return F.LRCurve(alpha, ref_offset=offset)
 
 
 @lr_scheduler_registry.register
@@ -160,9 +117,9 @@ class PolynomialSchedulerConfig(_ReferenceLRBase):
         \\end{cases}
 
     where :math:`e` = ``lr_end / lr0`` (:math:`lr_0` the optimizer's default LR, as HF; see
-    :class:`_ReferenceLRBase`) and :math:`p` = ``power``. As HF, ``lr_end`` must be smaller
-    than the optimizer's LR (an error at creation). Differs from HF: with ``warmup ==
-    total`` the LR is :math:`e` from ``W`` on (HF divides by zero).
+    :class:`_ReferenceLRBase`) and :math:`p` = ``power``. Differs from HF: with ``warmup ==
+    total`` the LR is :math:`e` from ``W`` on (HF divides by zero); an ``lr_end`` above the
+    LR gives a curve rising to it (HF raises).
     """
 
     name: Literal["polynomial"] = "polynomial"
@@ -176,13 +133,6 @@ class PolynomialSchedulerConfig(_ReferenceLRBase):
     @override
     def absolute_lr(self) -> float | None:
         return self.lr_end
-
-    @override
-    def check_reference_lr(self, lr: float) -> None:
-        if not lr > self.lr_end:
-            raise ValueError(
-                f"polynomial: lr_end ({self.lr_end}) must be smaller than the optimizer's lr ({lr})"
-            )
 
     @override
     def decay_curve(self, length: TrainingLength, ratio: float) -> F.Schedule:

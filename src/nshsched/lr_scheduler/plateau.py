@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
-from .. import functional as F
 from ..duration import DurationConfig, TrainingLength
 from .base import LRSchedulerConfigBase, LRSchedulerMetadata, lr_scheduler_registry
 
 if TYPE_CHECKING:
     from torch.optim import Optimizer
 
-    from ._plateau_runtime import PlateauScheduler
+    from ..runtime.plateau import PlateauScheduler
 
 __all__ = ["ReduceLROnPlateauConfig"]
 
@@ -38,10 +37,14 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
     becomes :math:`\\max(η f, η_{min})` (skipped when it would change by ``eps`` or less),
     then ``cooldown`` steps pass without counting.
 
-    ``warmup`` (an addition to torch): for its ``W`` scheduler steps the LR rises linearly
-    from 0 to the group's base LR (:math:`η_0 u / W` after ``u`` steps); the metrics
-    reported during those steps are ignored, so patience counting starts after the warmup.
-    :func:`nshsched.preview` shows the LR before any reduction (warmup, then constant).
+    ``warmup`` (an addition to torch): for its ``W`` *optimizer* steps the LR rises linearly
+    from 0 to the group's base LR (:math:`η_0 t / W` at optimizer step :math:`t`), whatever
+    the interval; metrics reported while it runs are ignored, so patience counting starts
+    after the warmup. The scheduler advances the warmup on ``step()`` without a metric (each
+    optimizer step, or ``step_to``) and reduces on ``step(metric)``; with Lightning both
+    happen by themselves (the warmup through a second, step-interval scheduler dict, see
+    :meth:`create_schedulers`). :func:`nshsched.preview` shows the LR before any reduction
+    (warmup, then constant).
 
     ``monitor`` is required (the name of a logged metric). The scheduler's ``state_dict``
     holds plain Python values and restores the LRs it drives.
@@ -73,8 +76,8 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
     eps: Annotated[float, Field(ge=0)] = 1e-8
     """A reduction smaller than this is skipped."""
     warmup: DurationConfig | None = None
-    """Linear warmup from 0 to the base LR (converted to scheduler steps); metrics during it
-    are ignored."""
+    """Linear warmup from 0 to the base LR over optimizer steps; metrics during it are
+    ignored."""
 
     @model_validator(mode="before")
     @classmethod
@@ -105,19 +108,6 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
             "strict": True,
         }
 
-    def warmup_units(self, length: TrainingLength) -> int:
-        """The warmup in scheduler steps (0 without warmup)."""
-        return 0 if self.warmup is None else self.to_units(self.warmup, length)
-
-    @override
-    def preview_curves(
-        self, length: TrainingLength, group_names: Sequence[str | None]
-    ) -> list[F.LRCurve | None] | None:
-        """The LR before any reduction: the warmup, then the base LR."""
-        n = self.steps_per_unit(length)
-        curve = F.LRCurve(F.every(F.warmup(F.constant(1.0), self.warmup_units(length)), n))
-        return [curve] * len(group_names)
-
     @override
     def create_scheduler_impl(
         self,
@@ -127,7 +117,8 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
         group_indices: Sequence[int] | None = None,
     ) -> PlateauScheduler:
         """The plateau scheduler, driving the groups ``group_indices`` (default: all)."""
-        from ._plateau_runtime import PlateauScheduler
+        from ..runtime.clock import warmup_steps
+        from ..runtime.plateau import PlateauScheduler
 
         return PlateauScheduler(
             optimizer,
@@ -139,6 +130,6 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
             cooldown=self.cooldown,
             min_lr=self.min_lr,
             eps=self.eps,
-            warmup_steps=self.warmup_units(length),
+            warmup_steps=warmup_steps(self, length),
             group_indices=group_indices,
         )

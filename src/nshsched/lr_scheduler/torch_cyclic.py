@@ -8,7 +8,7 @@ mirror (see :mod:`nshsched.lr_scheduler.torch_mirrors`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
@@ -17,9 +17,6 @@ from .. import functional as F
 from ..duration import DurationConfig, TrainingLength
 from .base import LRSchedulerMetadata, lr_scheduler_registry
 from .torch_mirrors import PositiveCount, TorchMirrorConfigBase
-
-if TYPE_CHECKING:
-    from torch.optim import Optimizer
 
 __all__ = ["CyclicLRConfig", "OneCycleLRConfig"]
 
@@ -41,24 +38,51 @@ class _MomentumCyclingBase(TorchMirrorConfigBase):
             return None
         return (getattr(self, "base_momentum"), getattr(self, "max_momentum"))  # noqa: B009
 
-    @override
-    def create_scheduler_impl(self, optimizer: Optimizer, length: TrainingLength) -> Any:
-        """The closed-form scheduler; checks the optimizer has a momentum to cycle.
+    def per_group(self, field: str, count: int) -> list[float]:
+        """Field ``field`` (one value, or a list with one per param group) for ``count``
+        groups.
 
         Raises:
-            ValueError: ``cycle_momentum`` is on and the optimizer has neither ``momentum``
-                nor ``betas`` (as torch raises).
+            ValueError: A list whose length is not ``count``.
         """
-        if (
-            self.cycle_momentum
-            and "momentum" not in optimizer.defaults
-            and "betas" not in optimizer.defaults
-        ):
+        value = getattr(self, field)
+        if not isinstance(value, list):
+            return [float(value)] * count
+        if len(value) != count:
             raise ValueError(
-                f"{type(self).__name__}: cycle_momentum=True but {type(optimizer).__name__} "
-                "has neither `momentum` nor `betas`; set cycle_momentum: false"
+                f"{type(self).__name__}.{field} has {len(value)} values for {count} param "
+                f"groups: give one value, or one per param group ({_shown(value)})"
             )
-        return super().create_scheduler_impl(optimizer, length)
+        return [float(v) for v in value]
+
+    def has_lists(self) -> bool:
+        """Whether a value is given per param group."""
+        return any(isinstance(getattr(self, f), list) for f in self.list_fields)
+
+    list_fields: ClassVar[tuple[str, ...]] = ()
+
+    @override
+    def group_lr_curves(self, length: TrainingLength, count: int) -> list[F.LRCurve]:
+        """One curve per group when a value is given per group (a list), as torch does."""
+        if not self.has_lists():
+            return super().group_lr_curves(length, count)
+        values = {f: self.per_group(f, count) for f in self.list_fields}
+        return [
+            self.curve_for(length, **{f: v[g] for f, v in values.items()}) for g in range(count)
+        ]
+
+    @override
+    def lr_curve(self, length: TrainingLength) -> F.LRCurve:
+        return self.curve_for(length, **{f: self.per_group(f, 1)[0] for f in self.list_fields})
+
+    def curve_for(self, length: TrainingLength, **values: float) -> F.LRCurve:
+        """The curve with the per-group fields set to ``values``."""
+        raise NotImplementedError
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 @lr_scheduler_registry.register
@@ -80,8 +104,8 @@ class OneCycleLRConfig(_MomentumCyclingBase):
 
     Differs from torch: ``epochs``/``steps_per_epoch`` are replaced by durations —
     ``total_steps`` accepts scheduler steps or a duration and defaults to the whole training.
-    ``max_lr``, ``base_momentum`` and ``max_momentum`` are one value for every group (use
-    ``per_group`` for different ones). The LR stays at its final value from step
+    ``base_momentum`` and ``max_momentum`` are one value for every group (``max_lr`` may be
+    a list, one per param group, as in torch). The LR stays at its final value from step
     ``total_steps - 1`` on: torch extrapolates the last phase one step further (at step
     ``total_steps``, below the final LR — negative with ``linear``) and raises after that.
 
@@ -91,8 +115,13 @@ class OneCycleLRConfig(_MomentumCyclingBase):
     """
 
     name: Literal["one_cycle_lr"] = "one_cycle_lr"
-    max_lr: Annotated[float, Field(gt=0)]
-    """Peak learning rate (absolute), the same for every group."""
+    list_fields: ClassVar[tuple[str, ...]] = ("max_lr",)
+    max_lr: (
+        Annotated[float, Field(gt=0)]
+        | Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1)]
+    )
+    """Peak learning rate (absolute): one for every group, or a list with one per param
+    group (as torch)."""
     total_steps: PositiveCount | None = None
     """Scheduler steps of the cycle (or a duration); ``None``: the whole training."""
     pct_start: Annotated[float, Field(gt=0, lt=1)] = 0.3
@@ -113,12 +142,22 @@ class OneCycleLRConfig(_MomentumCyclingBase):
     @model_validator(mode="after")
     def _check_phases(self) -> Self:
         if isinstance(self.total_steps, int):
-            self._curve(self.total_steps)  # raises if a phase would be empty
+            self._curve(self.total_steps, 1.0)  # raises if a phase would be empty
         return self
 
-    def _curve(self, total_steps: int) -> F.LRCurve:
+    @override
+    def uses_total(self) -> bool:
+        """``total_steps`` unset: the cycle spans the whole training."""
+        return self.total_steps is None
+
+    @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """An explicit ``total_steps`` (not a fraction) should be the end of training."""
+        return self.count_horizon("total_steps", length)
+
+    def _curve(self, total_steps: int, max_lr: float) -> F.LRCurve:
         return F.one_cycle_lr_curve(
-            self.max_lr,
+            max_lr,
             total_steps,
             pct_start=self.pct_start,
             anneal_strategy=self.anneal_strategy,
@@ -129,13 +168,13 @@ class OneCycleLRConfig(_MomentumCyclingBase):
         )
 
     @override
-    def lr_curve(self, length: TrainingLength) -> F.LRCurve:
+    def curve_for(self, length: TrainingLength, **values: float) -> F.LRCurve:
         total = (
             self.total_units(length)
             if self.total_steps is None
             else self.units("total_steps", length)
         )
-        return self._curve(total)
+        return self._curve(total, values["max_lr"])
 
 
 @lr_scheduler_registry.register
@@ -156,18 +195,26 @@ class CyclicLRConfig(_MomentumCyclingBase):
     Differs from torch: the ``scale_fn`` callable cannot be configuration and is not
     offered; ``scale_mode`` therefore only states what the ``mode`` uses (``cycle`` for the
     triangular modes, ``iterations`` for ``exp_range``, as torch does whenever ``scale_fn``
-    is unset) and any other value is rejected. ``base_lr``, ``max_lr`` and the momentums are
-    one value for every group (use ``per_group`` for different ones).
+    is unset) and any other value is rejected. The momentums are one value for every group
+    (``base_lr`` and ``max_lr`` may be lists, one per param group, as in torch).
 
     References:
         Smith, Cyclical Learning Rates for Training Neural Networks (2017).
     """
 
     name: Literal["cyclic_lr"] = "cyclic_lr"
-    base_lr: Annotated[float, Field(ge=0)]
-    """Lower LR of the cycle (absolute; replaces the optimizer's LR, as in torch)."""
-    max_lr: Annotated[float, Field(ge=0)]
-    """Upper LR of the cycle (absolute)."""
+    list_fields: ClassVar[tuple[str, ...]] = ("base_lr", "max_lr")
+    base_lr: (
+        Annotated[float, Field(ge=0)]
+        | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)]
+    )
+    """Lower LR of the cycle (absolute; replaces the optimizer's LR, as in torch): one for
+    every group, or a list with one per param group."""
+    max_lr: (
+        Annotated[float, Field(ge=0)]
+        | Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)]
+    )
+    """Upper LR of the cycle (absolute): one for every group, or one per param group."""
     step_size_up: PositiveCount = 2000
     """Scheduler steps of the rising half (or a duration)."""
     step_size_down: Annotated[int, Field(ge=0)] | DurationConfig | None = None
@@ -195,11 +242,11 @@ class CyclicLRConfig(_MomentumCyclingBase):
         return self
 
     @override
-    def lr_curve(self, length: TrainingLength) -> F.LRCurve:
+    def curve_for(self, length: TrainingLength, **values: float) -> F.LRCurve:
         down = None if self.step_size_down is None else self.units("step_size_down", length, 0)
         return F.cyclic_lr_curve(
-            self.base_lr,
-            self.max_lr,
+            values["base_lr"],
+            values["max_lr"],
             self.units("step_size_up", length),
             down,
             mode=self.mode,

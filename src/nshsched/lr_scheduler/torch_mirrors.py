@@ -167,6 +167,11 @@ class CosineAnnealingLRConfig(TorchMirrorConfigBase):
     """Minimum learning rate (absolute)."""
 
     @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """``T_max`` (unless a fraction of training) should be the end of training."""
+        return self.count_horizon("T_max", length)
+
+    @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
         return F.eta_min_curve(F.cosine_annealing_lr(self.units("T_max", length)), self.eta_min)
 
@@ -215,6 +220,11 @@ class PolynomialLRConfig(TorchMirrorConfigBase):
     """Scheduler steps of the decay (or a duration)."""
     power: Annotated[float, Field(gt=0)] = 1.0
     """Power of the polynomial."""
+
+    @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """``total_iters`` (unless a fraction of training) should be the end of training."""
+        return self.count_horizon("total_iters", length)
 
     @override
     def schedule(self, length: TrainingLength) -> F.Schedule:

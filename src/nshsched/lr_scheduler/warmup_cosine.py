@@ -103,6 +103,12 @@ class LinearWarmupCosineDecayLRSchedulerConfig(_WarmupCosineBase):
         return self
 
     @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """``max_duration`` (unless a fraction, or ``annealing``) should be the end of
+        training."""
+        return None if self.annealing else self.count_horizon("max_duration", length)
+
+    @override
     def schedule(self, length: TrainingLength) -> F.Schedule:
         w, m = self._resolve(length, "warmup_duration", "max_duration")
         return F.warmup_cosine(
@@ -143,6 +149,11 @@ class WarmupCosineConfig(_WarmupCosineBase):
 
     eta_min: NonNegativeFloat = 0.0
     """The final LR (absolute)."""
+
+    @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """``T_max`` (unless a fraction of training) should be the end of training."""
+        return self.count_horizon("T_max", length)
 
     @override
     def metadata(self) -> LRSchedulerMetadata:
@@ -202,6 +213,11 @@ class LinearWarmupCosineAnnealingLRConfig(_WarmupCosineBase):
 
     eta_min: NonNegativeFloat = 0.0
     """The final LR (absolute)."""
+
+    @override
+    def horizon_units(self, length: TrainingLength) -> int | None:
+        """``max_epochs`` (unless a fraction of training) should be the end of training."""
+        return self.count_horizon("max_epochs", length)
 
     @override
     def metadata(self) -> LRSchedulerMetadata:

@@ -1,0 +1,157 @@
+"""The adapters to torch and Lightning: a config becomes torch schedulers and Lightning's
+``lr_scheduler`` dicts, all through one :class:`~nshsched.runtime.plan.Plan` (imports torch)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..duration import TrainingLength
+from .plan import Plan, PlateauPart, compile_plan
+
+if TYPE_CHECKING:
+    from torch.optim import Optimizer
+
+    from ..lr_scheduler.base import LRSchedulerConfigBase
+    from .plateau import PlateauScheduler
+
+__all__ = ["build_scheduler", "optimizer_plan", "scheduler_dicts"]
+
+_PASSED_ON = ("monitor", "reduce_on_plateau", "strict", "name")
+
+
+def optimizer_plan(
+    config: LRSchedulerConfigBase, optimizer: Optimizer, length: TrainingLength, *, per_step: bool
+) -> Plan | None:
+    """:func:`~nshsched.runtime.plan.compile_plan` for a torch optimizer's groups."""
+    default_lr = optimizer.defaults.get("lr")
+    return compile_plan(
+        config,
+        optimizer.param_groups,
+        float(default_lr) if default_lr is not None else float("nan"),
+        length,
+        per_step=per_step,
+    )
+
+
+def _plateau(part: PlateauPart, optimizer: Optimizer, every: bool) -> PlateauScheduler:
+    from .plateau import PlateauScheduler
+
+    c = part.config
+    return PlateauScheduler(
+        optimizer,
+        mode=c.mode,
+        factor=c.factor,
+        patience=c.patience,
+        threshold=c.threshold,
+        threshold_mode=c.threshold_mode,
+        cooldown=c.cooldown,
+        min_lr=c.min_lr,
+        eps=c.eps,
+        warmup_steps=part.warmup,
+        group_indices=None if every else list(part.groups),
+    )
+
+
+def build_scheduler(
+    config: LRSchedulerConfigBase,
+    optimizer: Optimizer,
+    length: TrainingLength,
+    *,
+    per_step: bool = False,
+) -> Any:
+    """The one torch scheduler of a closed-form or plateau config (a ``per_group`` config
+    with plateau groups next to closed-form ones needs several: see
+    :func:`scheduler_dicts`)."""
+    from .scheduler import ClosedFormLRScheduler
+
+    plan = optimizer_plan(config, optimizer, length, per_step=per_step)
+    if plan is None:
+        raise TypeError(f"{type(config).__name__} is not a closed-form or plateau schedule")
+    if plan.plateaus:
+        if (plan.targets and any(t.curve is not None for t in plan.targets)) or len(
+            plan.plateaus
+        ) > 1:
+            raise ValueError(
+                f"{type(config).__name__} needs several torch schedulers (plateau groups next "
+                "to scheduled ones): use create_schedulers(), or configure_optimizers() with "
+                "Lightning"
+            )
+        part = plan.plateaus[0]
+        return _plateau(part, optimizer, every=len(part.groups) == len(optimizer.param_groups))
+    return ClosedFormLRScheduler(optimizer, plan)
+
+
+def scheduler_dicts(
+    config: LRSchedulerConfigBase,
+    optimizer: Optimizer,
+    length: TrainingLength,
+    *,
+    per_step: bool = False,
+) -> list[dict[str, Any]]:
+    """Lightning's ``lr_scheduler`` dicts for ``config`` driving ``optimizer``.
+
+    One dict usually; a plateau schedule with a warmup adds a step-interval dict that
+    advances its warmup at every optimizer step, and a ``per_group`` config has one dict for
+    its closed-form groups and one (or two) per plateau child. Every dict after the first is
+    named ``lr-<Optimizer>`` (unless the config names it), so ``LearningRateMonitor`` logs
+    them all under the optimizer's name.
+    """
+    from .plateau import PlateauClock
+    from .scheduler import ClosedFormLRScheduler
+
+    md = config.resolved_metadata()
+    plan = optimizer_plan(config, optimizer, length, per_step=per_step)
+    out: list[dict[str, Any]] = []
+    if plan is None:
+        out.append(_custom_dict(config, optimizer, length))
+    else:
+        if any(t.curve is not None for t in plan.targets):
+            spec: dict[str, Any] = {
+                "scheduler": ClosedFormLRScheduler(optimizer, plan),
+                "interval": plan.interval,
+                "frequency": plan.frequency,
+            }
+            for key in _PASSED_ON:
+                if key in md:
+                    spec[key] = md[key]  # type: ignore[literal-required]
+            out.append(spec)
+        for part in plan.plateaus:
+            every = len(part.groups) == len(optimizer.param_groups)
+            plateau = _plateau(part, optimizer, every)
+            child = part.config.resolved_metadata()
+            spec = {
+                "scheduler": plateau,
+                "interval": child["interval"],
+                "frequency": child.get("frequency", 1),
+            }
+            for key in _PASSED_ON:
+                if key in child:
+                    spec[key] = child[key]  # type: ignore[literal-required]
+            out.append(spec)
+            if part.warmup > 0:
+                out.append({"scheduler": PlateauClock(plateau), "interval": "step", "frequency": 1})
+    for spec in out[1:]:
+        spec.setdefault("name", "lr-" + type(optimizer).__name__)
+    return out
+
+
+def _custom_dict(
+    config: LRSchedulerConfigBase, optimizer: Optimizer, length: TrainingLength
+) -> dict[str, Any]:
+    """A user's ``create_scheduler_impl`` scheduler, with a step frequency applied inside."""
+    from .scheduler import EveryNScheduler
+
+    md = config.resolved_metadata()
+    impl = config.create_scheduler_impl(optimizer, length)
+    out: dict[str, Any] = dict(impl) if isinstance(impl, dict) else {"scheduler": impl}
+    frequency = md.get("frequency", 1)
+    if md["interval"] == "step":
+        if frequency > 1:
+            out["scheduler"] = EveryNScheduler(out["scheduler"], frequency)
+        frequency = 1  # applied inside the scheduler, in optimizer steps
+    out["interval"] = md["interval"]
+    out["frequency"] = frequency
+    for key in _PASSED_ON:
+        if key in md:
+            out[key] = md[key]  # type: ignore[literal-required]
+    return out

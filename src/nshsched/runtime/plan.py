@@ -1,0 +1,356 @@
+"""Compiling a schedule: a config, a training length and the optimizer's param groups become
+a :class:`Plan` — for every (param group, key) the curve of its value over optimizer steps.
+
+The torch schedulers (:mod:`~nshsched.runtime.scheduler`, :mod:`~nshsched.runtime.plateau`)
+write a plan into the param groups; :func:`nshsched.preview` evaluates the same plan on an
+array of steps. Nothing here imports torch.
+
+How a curve applies to a group (see :class:`~nshsched.functional.LRCurve`): its ``scale``
+multiplies the group's base value; its ``offset`` is absolute and the same for every group
+(torch's ``eta_min``); its ``ref_offset`` is an absolute LR stated for the optimizer's
+default ``lr`` — a *global* schedule gives each group ``value × base / default`` (so
+``lr_scale`` and group ``lr`` ratios hold), a group's *own* schedule (``per_group.groups``,
+``ParamGroupConfig.scheduler``) gives the value exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .. import functional as F
+from .._warnings import warn
+from ..duration import TrainingLength
+from ..lr_scheduler.base import ClosedFormLRSchedulerConfigBase, LRSchedulerConfigBase
+from ..lr_scheduler.composition import PerGroupSchedulerConfig
+from ..lr_scheduler.plateau import ReduceLROnPlateauConfig
+from . import clock
+from .resume import fingerprint
+
+__all__ = [
+    "HorizonWarning",
+    "Plan",
+    "PlateauPart",
+    "Target",
+    "base_value",
+    "compilable",
+    "compile_plan",
+    "evaluate",
+    "momentum_key",
+]
+
+_FINITE_SAMPLES = 4096
+
+
+class HorizonWarning(UserWarning):
+    """A schedule's decay ends before or after the end of training (``horizon_check``)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One value the runtime writes: ``group[key]`` (``key`` may name a tuple element,
+    ``"betas.0"``) follows ``curve`` (``None``: held at its base value)."""
+
+    group: int
+    key: str
+    curve: F.LRCurve | None
+    ratio: float = 1.0
+    """The factor applied to the curve's ``ref_offset`` (the group's base / the default)."""
+
+
+@dataclass(frozen=True)
+class PlateauPart:
+    """Param groups driven by a ``reduce_lr_on_plateau`` config."""
+
+    config: ReduceLROnPlateauConfig
+    groups: tuple[int, ...]
+    warmup: int
+    """The warmup in optimizer steps."""
+
+
+@dataclass
+class Plan:
+    """Everything a scheduler writes, for one optimizer and one training length."""
+
+    config: LRSchedulerConfigBase
+    length: TrainingLength
+    names: list[str | None]
+    """The param groups' names, in order (checked on resume)."""
+    interval: Literal["step", "epoch"]
+    """How often the closed-form scheduler is stepped (Lightning's ``interval``)."""
+    unit: int
+    """Optimizer steps per scheduler step: 1, or steps per epoch × ``frequency``."""
+    frequency: int
+    """Lightning's ``frequency`` (1 for ``interval: step``, where nshsched applies it)."""
+    targets: list[Target] = field(default_factory=list)
+    plateaus: list[PlateauPart] = field(default_factory=list)
+    fingerprint: str = ""
+    schedule: str = ""
+    """The resolved schedule as canonical JSON (what :attr:`fingerprint` hashes)."""
+
+    @property
+    def driven(self) -> frozenset[int]:
+        """Indices of the groups the closed-form part writes."""
+        return frozenset(t.group for t in self.targets if t.key == "lr")
+
+
+def momentum_key(group: Mapping[str, Any]) -> str | None:
+    """Where a group keeps its momentum: ``"momentum"``, ``"betas.0"``, or ``None``."""
+    if "momentum" in group:
+        return "momentum"
+    if "betas" in group:
+        return "betas.0"
+    return None
+
+
+def base_value(group: Mapping[str, Any], key: str) -> float:
+    """A group's configured value of ``key`` (``initial_lr`` for the LR, as torch keeps it)."""
+    if key == "lr":
+        return float(group.get("initial_lr", group["lr"]))
+    name, _, index = key.partition(".")
+    value = group[name]
+    return float(value[int(index)] if index else value)
+
+
+def _tag(config: LRSchedulerConfigBase) -> str:
+    return str(getattr(config, "name", type(config).__name__))
+
+
+def _check_horizon(config: ClosedFormLRSchedulerConfigBase, length: TrainingLength) -> None:
+    if config.horizon_check == "off":
+        return
+    units = config.horizon_units(length)
+    if units is None:
+        return
+    end = clock.warmup_steps(config, length) + units * config.steps_per_unit(length)
+    total = length.total_steps
+    if end == total:
+        return
+    if end < total:
+        share = (total - end) / total
+        what = (
+            f"its decay ends at optimizer step {end} of {total}: the last {share:.0%} of "
+            "training runs past it"
+        )
+    else:
+        share = (end - total) / end
+        what = (
+            f"its decay ends at optimizer step {end}, but training stops at step {total}: "
+            f"the last {share:.0%} of the decay never runs"
+        )
+    message = (
+        f"{_tag(config)}: {what} (set the schedule's length to the training's, give it as a "
+        "fraction of training, or set horizon_check: off)"
+    )
+    if config.horizon_check == "error":
+        raise ValueError(message)
+    warn(message, HorizonWarning)
+
+
+def _closed_curves(
+    config: ClosedFormLRSchedulerConfigBase, length: TrainingLength, count: int, checks: bool
+) -> list[F.LRCurve]:
+    if checks:
+        _check_horizon(config, length)
+    return clock.step_curves(config, length, count)
+
+
+def compilable(config: LRSchedulerConfigBase) -> bool:
+    """Whether nshsched runs ``config`` itself (closed-form, ``per_group``, plateau), rather
+    than a user's ``create_scheduler_impl``."""
+    return isinstance(
+        config, ClosedFormLRSchedulerConfigBase | PerGroupSchedulerConfig | ReduceLROnPlateauConfig
+    )
+
+
+def compile_plan(
+    config: LRSchedulerConfigBase,
+    groups: Sequence[Mapping[str, Any]],
+    default_lr: float,
+    length: TrainingLength,
+    *,
+    per_step: bool = False,
+    momentum: bool = True,
+    checks: bool = True,
+) -> Plan | None:
+    """The plan of ``config`` for param groups ``groups``, or ``None`` for a custom
+    scheduler (one that only implements ``create_scheduler_impl``).
+
+    Args:
+        config: The scheduler config.
+        groups: The param groups (torch's dicts, or mappings with ``name`` and ``lr``).
+        default_lr: The optimizer's default ``lr`` (for ``ref_offset`` ratios).
+        length: The training length.
+        per_step: Step the closed-form part after every optimizer step, whatever its
+            interval (plain loops).
+        momentum: Add the targets of a cycled momentum (off for an LR-only preview).
+        checks: Run the horizon check (off for previews, which create no scheduler).
+
+    Raises:
+        ValueError: A schedule gives a non-finite or negative LR within the horizon, a
+            ``per_group`` name matches no group, a cycled momentum has nowhere to go, or
+            ``horizon_check: error`` fails.
+    """
+    names = [g.get("name") for g in groups]
+    n = len(groups)
+    if isinstance(config, PerGroupSchedulerConfig):
+        config.check_names(names)
+        plan = Plan(config, length, names, "step", 1, 1)
+        by_child: dict[int, list[int]] = {}
+        children: dict[int, LRSchedulerConfigBase] = {}
+        for i, name in enumerate(names):
+            child = config.schedule_for(name)
+            if child is None:
+                plan.targets.append(Target(i, "lr", None))
+                continue
+            by_child.setdefault(id(child), []).append(i)
+            children[id(child)] = child
+        for key, indices in by_child.items():
+            child = children[key]
+            if isinstance(child, ReduceLROnPlateauConfig):
+                plan.plateaus.append(
+                    PlateauPart(child, tuple(indices), clock.warmup_steps(child, length))
+                )
+                continue
+            if not isinstance(child, ClosedFormLRSchedulerConfigBase):  # refused by validation
+                raise TypeError(f"per_group: {type(child).__name__} is not closed-form")
+            own = child is not config.default
+            curves = _closed_curves(child, length, len(indices), checks)
+            for i, curve in zip(indices, curves):
+                plan.targets.append(
+                    Target(
+                        i, "lr", curve, 1.0 if own else _ratio(groups[i], default_lr, curve, child)
+                    )
+                )
+        plan.targets.sort(key=lambda t: t.group)
+    elif isinstance(config, ClosedFormLRSchedulerConfigBase):
+        interval = "step" if per_step else clock.interval(config, length)
+        frequency = config.resolved_metadata().get("frequency", 1)
+        unit = 1 if interval == "step" else length.steps_per_epoch * frequency
+        plan = Plan(config, length, names, interval, unit, 1 if interval == "step" else frequency)
+        curves = _closed_curves(config, length, n, checks)
+        plan.targets = [
+            Target(i, "lr", curve, _ratio(groups[i], default_lr, curve, config))
+            for i, curve in enumerate(curves)
+        ]
+    elif isinstance(config, ReduceLROnPlateauConfig):
+        plan = Plan(config, length, names, "step", 1, 1)
+        plan.plateaus.append(
+            PlateauPart(config, tuple(range(n)), clock.warmup_steps(config, length))
+        )
+    else:
+        return None
+    if momentum:
+        plan.targets += _momentum_targets(plan, groups)
+    _check_finite(plan, groups)
+    plan.schedule, plan.fingerprint = fingerprint(config, length)
+    return plan
+
+
+def _ratio(
+    group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config: LRSchedulerConfigBase
+) -> float:
+    if curve.ref_offset is None:
+        return 1.0
+    if not (default_lr > 0 and math.isfinite(default_lr)):
+        raise ValueError(
+            f"{_tag(config)} states learning rates for the optimizer's default lr, which must "
+            f"be > 0 to scale them to each param group, got lr={default_lr!r}"
+        )
+    return base_value(group, "lr") / default_lr
+
+
+def _momentum_targets(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> list[Target]:
+    out = []
+    for target in plan.targets:
+        curve = target.curve
+        if curve is None or curve.momentum is None:
+            continue
+        group = groups[target.group]
+        key = momentum_key(group)
+        if key is None:
+            raise ValueError(
+                f"{_tag(plan.config)} cycles the momentum (cycle_momentum: true), but param "
+                f"group {group.get('name', target.group)!r} has neither `momentum` nor `betas`; "
+                "set cycle_momentum: false or use an optimizer with momentum"
+            )
+        out.append(Target(target.group, key, curve.momentum))
+    return out
+
+
+def _sample_steps(total: int) -> Any:
+    import numpy as np
+
+    if total + 1 <= _FINITE_SAMPLES:
+        return np.arange(total + 1, dtype=np.int64)
+    return np.unique(np.linspace(0, total, _FINITE_SAMPLES).round().astype(np.int64))
+
+
+def _check_finite(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> None:
+    """Every value finite (and every LR >= 0) over the horizon, checked on a grid of at most
+    4096 steps that includes both ends."""
+    import numpy as np
+
+    steps = _sample_steps(plan.length.total_steps)
+    for target in plan.targets:
+        if target.curve is None:
+            continue
+        values = np.broadcast_to(
+            target.curve.lr(steps, base_value(groups[target.group], target.key), target.ratio),
+            steps.shape,
+        )
+        bad = ~np.isfinite(values)
+        if target.key == "lr":
+            bad |= values < 0
+        if bad.any():
+            i = int(np.argmax(bad))
+            name = groups[target.group].get("name", target.group)
+            raise ValueError(
+                f"{_tag(plan.config)}: the {target.key} of param group {name!r} would be "
+                f"{float(values[i])!r} at optimizer step {int(steps[i])} of "
+                f"{plan.length.total_steps}; a schedule must give a finite, non-negative "
+                "value over the whole training (check its decay factors and counts)"
+            )
+
+
+def evaluate(plan: Plan, groups: Sequence[Mapping[str, Any]], steps: Any, key: str = "lr") -> Any:
+    """The value of ``key`` for every group at every optimizer step in ``steps``: a float64
+    array ``[len(steps), len(groups)]`` (plateau groups before any reduction)."""
+    import numpy as np
+
+    steps = np.asarray(steps, dtype=np.int64)
+    out = np.empty((steps.size, len(groups)), dtype=np.float64)
+    by_group = {t.group: t for t in plan.targets if t.key == key}
+    if key == "lr":
+        for part in plan.plateaus:
+            curve = F.warmup_curve(F.LRCurve(F.constant(1.0)), part.warmup)
+            for i in part.groups:
+                by_group[i] = Target(i, key, curve)
+    scales: dict[int, Any] = {}  # one evaluation per shared multiplier
+    for i, group in enumerate(groups):
+        target = by_group.get(i)
+        base = base_value(group, key) if _has(group, key) else float("nan")
+        if target is None or target.curve is None:
+            out[:, i] = base
+            continue
+        curve = target.curve
+        if curve.offset is None and curve.ref_offset is None:
+            scale = scales.get(id(curve.scale))
+            if scale is None:
+                scale = scales[id(curve.scale)] = np.broadcast_to(curve.scale(steps), steps.shape)
+            np.multiply(scale, base, out=out[:, i])
+        else:
+            out[:, i] = np.broadcast_to(curve.lr(steps, base, target.ratio), steps.shape)
+    return out
+
+
+def _has(group: Mapping[str, Any], key: str) -> bool:
+    name, _, index = key.partition(".")
+    if name not in group:
+        return False
+    if not index:
+        return True
+    value = group[name]
+    return isinstance(value, (tuple, list)) and int(index) < len(value)
