@@ -225,6 +225,21 @@ def test_cosine_warmup_with_min_lr_table_and_formula() -> None:
 # ---------------------------------------------------------------------- a real Trainer
 
 
+def test_schedule_follows_the_groups_after_optimizer_load_state_dict() -> None:
+    """accelerate (inside Trainer) and checkpoint restores call ``optimizer.load_state_dict``
+    after the scheduler exists: it replaces the param-group dicts, and the schedule must
+    write into the new ones."""
+    optimizer = make_optimizer()
+    cfg = S.CosineAnnealingLRConfig(T_max=4, eta_min=1e-5, interval="step")  # absolute eta_min
+    scheduler = cfg.create_scheduler(optimizer, S.TrainingLength(steps_per_epoch=4, total_steps=4))[
+        "scheduler"
+    ]
+    optimizer.load_state_dict(optimizer.state_dict())
+    got = stepped(scheduler, optimizer, 4)
+    expected = S.preview(cfg, S.TrainingLength(steps_per_epoch=4, total_steps=4), list(BASES))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
 class TinyRegressor(torch.nn.Module):
     """A plain torch module in HF's calling convention: keyword inputs, a dict with ``loss``."""
 
@@ -284,13 +299,8 @@ def test_trainer_logs_the_previewed_learning_rates(tmp_path, scheduler: dict[str
     }
     assert sorted(logged) == list(range(1, 13))
     # HF logs the first param group's LR used by optimizer step s: preview row s - 1.
-    base = config.base_lrs(model)
-    first = optimizer.param_groups[0]["name"]
-    schedule = config.scheduler
-    if isinstance(schedule, S.CosineWarmupWithMinLRSchedulerConfig):
-        # an absolute min_lr is converted with the optimizer's lr, as HF does
-        schedule = schedule.with_reference_lr(config.optimizer.lr)
-    preview = S.preview(schedule, length, base)[:, list(base).index(first)]
+    # column 0: the first param group that build() makes, the one HF logs
+    preview = S.preview(config, length, model=model)[:, 0]
     np.testing.assert_allclose(
         [logged[s] for s in range(1, 13)], preview[:12], rtol=1e-12, atol=1e-15
     )

@@ -139,7 +139,7 @@ class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
             )
         return self
 
-    def horizon_units(self, length: TrainingLength) -> int:
+    def training_units(self, length: TrainingLength) -> int:
         """The schedule's length in scheduler steps (HF ``num_training_steps``): ``total`` if
         this config has one and it is set, else the whole training."""
         total = getattr(self, "total", None)
@@ -148,7 +148,7 @@ class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
     def warmup_units(self, length: TrainingLength) -> int:
         """``warmup`` in scheduler steps (``warmup_ratio`` resolved as HF does)."""
         if self.warmup_ratio is not None:
-            return math.ceil(self.horizon_units(length) * self.warmup_ratio)
+            return math.ceil(self.training_units(length) * self.warmup_ratio)
         return self.to_units(self.warmup, length)
 
     @override
@@ -184,7 +184,7 @@ class _HFTotalScheduleBase(_HFScheduleBase):
     def resolve(self, length: TrainingLength) -> tuple[int, int]:
         """``(W, T)``: warmup and total in scheduler steps, checked once per build."""
         w = self.warmup_units(length)
-        t = self.horizon_units(length)
+        t = self.training_units(length)
         if w > t:
             raise ValueError(
                 f"{type(self).__name__}: warmup ({self.warmup!r} = {w} scheduler steps) must be "
@@ -396,7 +396,7 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
         d = self.to_units(self.decay, length)
         if self.stable is not None:
             return w, self.to_units(self.stable, length), d
-        t = self.horizon_units(length)
+        t = self.training_units(length)
         if w + d > t:
             raise ValueError(
                 f"warmup_stable_decay: warmup ({self.warmup!r} = {w}) + decay ({self.decay!r} = "

@@ -104,10 +104,12 @@ class ClosedFormLRScheduler(LRScheduler):
         self._m: Any = None  # the shared multiplier of the last fast-path step
         self._lrs: list[Any] = []
         self._writers: list[tuple[_Writer, float]] = []
+        self._writer_groups: list[dict[str, Any]] = []
         super().__init__(optimizer, last_epoch)
 
     def _build_writers(self) -> None:
         groups = self.optimizer.param_groups
+        self._writer_groups = list(groups)
         self._writers = [
             (_Writer(groups[t.group], t.key, t.curve, t.ratio), float(self.base_lrs[t.group]))
             for t in self._lr_targets
@@ -160,7 +162,14 @@ class ClosedFormLRScheduler(LRScheduler):
         self.step(int(n))
 
     def _apply(self) -> None:
-        if not self._writers:
+        groups_now = self.optimizer.param_groups
+        if (
+            not self._writers
+            or len(groups_now) != len(self._writer_groups)
+            or any(a is not b for a, b in zip(groups_now, self._writer_groups))
+        ):
+            # first write, or optimizer.load_state_dict() replaced the group dicts (a
+            # checkpoint restore, accelerate's prepare): write into the current ones
             self._build_writers()
         t = self.last_epoch * self._unit
         groups = self.optimizer.param_groups
