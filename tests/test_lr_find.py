@@ -125,13 +125,19 @@ def test_apply_scales_the_optimizer_and_group_lrs_by_one_factor() -> None:
         S.LRFindResult(lrs=np.array([1e-3]), losses=np.array([1.0]), suggestion=None).apply(CONFIG)
 
 
-def test_suggestion_is_the_steepest_descent_before_the_minimum() -> None:
-    lrs = np.logspace(-5, 0, 51)
-    # loss = 1 - tanh(2 (log10 lr + 3)) before the minimum, rising after: steepest at 1e-3
+def test_suggestion_is_a_tenth_of_the_lr_at_the_smoothed_minimum() -> None:
+    lrs = np.logspace(-5, 0, 51)  # 10 points per decade
     x = np.log10(lrs)
-    smoothed = np.where(x < -1, 1 - np.tanh(2 * (x + 3)), 0.02 + (x + 1) ** 2)
-    assert suggest_lr(lrs, smoothed) == pytest.approx(1e-3, rel=1e-9)
-    assert suggest_lr(lrs[:2], smoothed[:2]) is None
+    smoothed = 0.02 + (x + 1) ** 2  # lowest at lr = 1e-1
+    assert suggest_lr(lrs, smoothed) == pytest.approx(1e-2, rel=1e-9)
+    # a non-finite value ends the usable part: the minimum before it counts
+    diverging = smoothed.copy()
+    diverging[35:] = np.inf  # before lr = 1e-1.5: the lowest finite point is index 34
+    assert suggest_lr(lrs, diverging) == pytest.approx(lrs[34] / 10, rel=1e-9)
+    # never below the first LR of the sweep
+    assert suggest_lr(lrs, 0.02 + (x + 4.9) ** 2) == pytest.approx(1e-5, rel=1e-9)
+    assert suggest_lr(lrs[:2], smoothed[:2]) is None  # too short
+    assert suggest_lr(lrs, 1.0 + x + 5) is None  # lowest at the first step: never fell
 
 
 def test_plot_draws_loss_against_lr() -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LRFindResult", "lr_find"]
 
-_SMOOTHING = 0.98
+_SMOOTHING = 0.9
 """Weight of the past in the loss's exponential moving average (bias-corrected)."""
 
 
@@ -41,8 +41,8 @@ class LRFindResult:
             own ratio of it).
         losses: The training loss at each of those steps (the mean over the batches of the
             step, before the step's update).
-        suggestion: The suggested default LR: where the smoothed loss falls fastest (per
-            decade of LR) before its minimum; ``None`` when the sweep is too short to tell.
+        suggestion: The suggested default LR: a tenth of the LR at which the smoothed loss
+            is lowest (see :func:`suggest_lr`); ``None`` when there is nothing to suggest.
         diverged: Whether the sweep stopped early because the loss diverged.
     """
 
@@ -106,6 +106,14 @@ class LRFindResult:
                 label=f"suggestion {self.suggestion:.2g}",
             )
         ax.set_xscale("log")
+        finite = self.losses[np.isfinite(self.losses)]
+        if len(finite) and len(self.smoothed) == len(self.losses):
+            # Up to the smoothed minimum and a margin above: a divergent tail is cut off.
+            best = int(np.nanargmin(self.smoothed)) if np.isfinite(self.smoothed).any() else 0
+            top = float(np.nanmax([*self.smoothed[: best + 1], finite[0]]))
+            bottom = float(finite.min())
+            if math.isfinite(top) and top > bottom:
+                ax.set_ylim(bottom - 0.05 * (top - bottom), top + 0.25 * (top - bottom))
         ax.set_xlabel("learning rate (optimizer default)")
         ax.set_ylabel("training loss")
         ax.grid(alpha=0.3, which="both")
@@ -124,19 +132,18 @@ def _smooth(losses: np.ndarray) -> np.ndarray:
 
 
 def suggest_lr(lrs: np.ndarray, smoothed: np.ndarray) -> float | None:
-    """The LR where ``smoothed`` falls fastest per decade, up to its minimum (the first
-    tenth of the sweep, at most 10 steps, is skipped: the average is still settling)."""
+    """A tenth of the LR at which ``smoothed`` is lowest (before any non-finite value): the
+    largest LR safely below the point where the loss stops improving. ``None`` with fewer
+    than 3 finite points or when the loss is lowest at the very first step (it never fell).
+    """
     finite = np.isfinite(smoothed)
     n = int(np.argmin(finite)) if not finite.all() else len(smoothed)
     if n < 3:
         return None
-    end = int(np.argmin(smoothed[:n])) + 1
-    begin = min(10, n // 10)
-    if end - begin < 3:
+    best = int(np.argmin(smoothed[:n]))
+    if best == 0:
         return None
-    segment = slice(begin, end)
-    slope = np.gradient(smoothed[segment], np.log10(lrs[segment]))
-    return float(lrs[segment][int(np.argmin(slope))])
+    return float(max(lrs[0], lrs[best] / 10))
 
 
 @contextlib.contextmanager
