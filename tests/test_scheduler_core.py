@@ -150,8 +150,8 @@ def test_load_state_dict_rejects_unknown_keys_and_wrong_group_count() -> None:
     other = build(UserQuadraticConfig(), make_optimizer((1.0,)))
     with pytest.raises(
         ValueError,
-        match=r"saved scheduler state drives param groups \[null\], this optimizer has "
-        r"\[null, null, null\]: the groups must be the same, in the same order",
+        match=r"saved scheduler state drives param groups \[None\], this optimizer has "
+        r"\[None, None, None\]: the groups must be the same, in the same order",
     ):
         sched.load_state_dict(other.state_dict())
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import functional, presets
-    from ._preview import preview
+    from ._preview import preview, preview_groups
     from .config import Config
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
     from .lr_finder import LRFindResult, lr_find
@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     )
     from .param_groups import OptimizationConfig, ParamGroupConfig
     from .registry import RegistrationError, Registry
+    from .runtime.plan import HorizonWarning
 
 __version__ = "0.1.0"
 
@@ -110,6 +111,7 @@ __all__ = [
     "ExponentialDecayIntervalConfig",
     "ExponentialLRConfig",
     "FractionConfig",
+    "HorizonWarning",
     "InverseSqrtSchedulerConfig",
     "LBFGSConfig",
     "LRFindResult",
@@ -159,6 +161,7 @@ __all__ = [
     "optimizer_registry",
     "presets",
     "preview",
+    "preview_groups",
 ]
 
 _LAZY: dict[str, str] = {
@@ -214,6 +217,8 @@ _LAZY: dict[str, str] = {
     "PolynomialSchedulerConfig": ".lr_scheduler",
     "presets": ".presets",  # a submodule
     "preview": "._preview",
+    "preview_groups": "._preview",
+    "HorizonWarning": ".runtime.plan",
     "RAdamConfig": ".optimizer",
     "ReduceLROnPlateauConfig": ".lr_scheduler",
     "RegistrationError": ".registry",

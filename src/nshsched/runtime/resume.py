@@ -74,7 +74,7 @@ def fingerprint(config: BaseModel, length: TrainingLength) -> tuple[str, str]:
 
 
 def _quote(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+    text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= _QUOTE else text[: _QUOTE - 3] + "..."
 
 
