@@ -305,3 +305,30 @@ def test_trainer_logs_the_previewed_learning_rates(tmp_path, scheduler: dict[str
         [logged[s] for s in range(1, 13)], preview[:12], rtol=1e-12, atol=1e-15
     )
     assert len(set(np.round(preview[:12], 12))) > 2  # the schedule did move
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "constant_with_warmup", "warmup_ratio": 0.1},
+        {"name": "linear", "warmup_ratio": 0.1},
+        {"name": "warmup_stable_decay", "warmup_ratio": 0.1, "stable": 20, "decay": 10},
+    ],
+)
+def test_warmup_ratio_of_the_training_is_part_of_the_resume_check(data: dict[str, Any]) -> None:
+    """A ratio of the whole training resolves to other steps under another length: resuming
+    into it is a change of schedule (``on_resume_change``), not a silent resume."""
+    cfg = S.lr_scheduler_registry.construct(data)
+    short, long = (S.TrainingLength(steps_per_epoch=10, total_steps=n) for n in (40, 80))
+    assert cfg.warmup_units(short) == 4 and cfg.warmup_units(long) == 8
+    optimizer = make_optimizer()
+    state = cfg.create_scheduler(optimizer, short)["scheduler"].state_dict()
+    resumed = cfg.create_scheduler(make_optimizer(), long)["scheduler"]
+    with pytest.raises(ValueError, match="on_resume_change"):
+        resumed.load_state_dict(state)
+    # with the schedule's own total the ratio does not depend on the training length
+    fixed = S.lr_scheduler_registry.construct({"name": "linear", "warmup_ratio": 0.1, "total": 40})
+    state = fixed.create_scheduler(make_optimizer(), short)["scheduler"].state_dict()
+    with pytest.warns(S.HorizonWarning):  # total 40 of 80 steps: the decay ends early
+        again = fixed.create_scheduler(make_optimizer(), long)["scheduler"]
+    again.load_state_dict(state)

@@ -139,6 +139,11 @@ class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
             )
         return self
 
+    @override
+    def uses_total(self) -> bool:
+        """``warmup_ratio`` without a ``total``: the warmup is a share of the whole training."""
+        return self.warmup_ratio is not None and getattr(self, "total", None) is None
+
     def training_units(self, length: TrainingLength) -> int:
         """The schedule's length in scheduler steps (HF ``num_training_steps``): ``total`` if
         this config has one and it is set, else the whole training."""
@@ -382,8 +387,9 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
 
     @override
     def uses_total(self) -> bool:
-        """Neither ``stable`` nor ``total`` set: the schedule spans the whole training."""
-        return self.stable is None and self.total is None
+        """Neither ``stable`` nor ``total`` set (the schedule spans the whole training), or a
+        ``warmup_ratio`` of the whole training."""
+        return self.total is None and (self.stable is None or self.warmup_ratio is not None)
 
     @override
     def horizon_units(self, length: TrainingLength) -> int | None:
