@@ -176,6 +176,20 @@ def test_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
         S.lr_find(CONFIG, Regressor(), loader(), **kwargs)
 
 
+def test_an_optimizer_without_a_positive_lr_is_refused() -> None:
+    zero = CONFIG.model_copy(update={"optimizer": S.SGDConfig(lr=0.0)})
+    with pytest.raises(
+        ValueError,
+        match=r"lr_find: the config's optimizer \(SGDConfig\) needs an lr > 0 to scale, got lr=0.0",
+    ):
+        S.lr_find(zero, Regressor(), loader())
+    result = S.LRFindResult(lrs=np.array([1e-3]), losses=np.array([1.0]), suggestion=0.1)
+    with pytest.raises(
+        ValueError, match=r"apply: the config's optimizer \(SGDConfig\) needs an lr > 0"
+    ):
+        result.apply(zero)
+
+
 def test_not_a_lightning_module_and_manual_optimization() -> None:
     with pytest.raises(TypeError, match="lr_find needs a LightningModule, got Linear"):
         S.lr_find(CONFIG, torch.nn.Linear(2, 2), loader())

@@ -66,9 +66,7 @@ class LRFindResult:
                 f"lr_find made no suggestion ({len(self.lrs)} steps recorded{', diverged' if self.diverged else ''}): "
                 "raise num_steps or widen min_lr..max_lr, or pick an lr from result.plot()"
             )
-        old = float(config.optimizer.lr)  # type: ignore[attr-defined]
-        if not old > 0:
-            raise ValueError(f"apply: the config's optimizer lr must be > 0, got {old}")
+        old = _optimizer_lr(config, "apply")
         factor = self.suggestion / old
         data = config.model_dump(mode="python")
         data["optimizer"]["lr"] = self.suggestion
@@ -120,6 +118,17 @@ class LRFindResult:
         ax.legend(fontsize=8)
         fig.tight_layout()
         return fig
+
+
+def _optimizer_lr(config: Any, where: str) -> float:
+    """The config's ``optimizer.lr``, checked: what the sweep and ``apply`` scale."""
+    lr = getattr(config.optimizer, "lr", None)
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(
+            f"{where}: the config's optimizer ({type(config.optimizer).__name__}) needs an lr "
+            f"> 0 to scale, got lr={lr!r}"
+        )
+    return float(lr)
 
 
 def _smooth(losses: np.ndarray) -> np.ndarray:
@@ -261,9 +270,7 @@ def lr_find(
         raise ValueError(
             "lr_find needs automatic optimization (the module sets automatic_optimization = False)"
         )
-    default_lr = float(config.optimizer.lr)  # type: ignore[attr-defined]
-    if not default_lr > 0:
-        raise ValueError(f"lr_find: the config's optimizer lr must be > 0, got {default_lr}")
+    default_lr = _optimizer_lr(config, "lr_find")
     extra = dict(trainer_kwargs or {})
     reserved = {"max_steps", "max_epochs", "callbacks", "logger", "enable_checkpointing"} & set(
         extra

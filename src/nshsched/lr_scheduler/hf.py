@@ -21,6 +21,7 @@ from typing_extensions import Self, override
 
 from .. import functional as F
 from ..duration import TrainingLength
+from ._hf_keywords import hf_aliases, quote
 from .base import ClosedFormLRSchedulerConfigBase, Count, lr_scheduler_registry
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
             for key in ("warmup", "num_warmup_steps", "warmup_ratio"):
                 if data.get(key) is not None:
                     raise ValueError(
-                        f"constant takes no warmup (got {key}={_quote(data[key])}): "
+                        f"constant takes no warmup (got {key}={quote(data[key])}): "
                         "use constant_with_warmup"
                     )
         return data
@@ -71,40 +72,6 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
     @override
     def schedule(self, length: TrainingLength) -> F.Schedule:
         return F.constant(1.0)
-
-
-_HF_ALIASES = {
-    "num_warmup_steps": "warmup",
-    "num_training_steps": "total",
-    "num_decay_steps": "decay",
-    "num_stable_steps": "stable",
-}
-"""HF's keyword -> the canonical field it fills (written back under the canonical name)."""
-
-
-def _quote(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 200 else text[:200] + "..."
-
-
-def hf_aliases(cls: type, data: Any) -> Any:
-    """``data`` with HF's keywords (``num_warmup_steps``, ...) renamed to the canonical
-    fields; an HF keyword given beside its canonical field is an error naming both."""
-    if not isinstance(data, dict) or not any(k in data for k in _HF_ALIASES):
-        return data
-    data = dict(data)
-    for hf_name, field in _HF_ALIASES.items():
-        if hf_name not in data:
-            continue
-        if field not in cls.model_fields:  # type: ignore[attr-defined]
-            continue  # left in place: refused as an unknown field, by its own name
-        if field in data:
-            raise ValueError(
-                f"set {field} or {hf_name} (HF's name for it), not both: got "
-                f"{field}={_quote(data[field])}, {hf_name}={_quote(data[hf_name])}"
-            )
-        data[field] = data.pop(hf_name)
-    return data
 
 
 class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):

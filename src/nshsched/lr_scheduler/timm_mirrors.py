@@ -17,6 +17,7 @@ forms of the step.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import Field, model_validator
@@ -67,7 +68,7 @@ class _TimmConfigBase(ClosedFormLRSchedulerConfigBase):
     @model_validator(mode="before")
     @classmethod
     def _refuse_timm_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
+        if isinstance(data, Mapping):
             tag = cls.model_fields["name"].default
             for key, why in _REFUSED.items():
                 if key in data:
