@@ -275,3 +275,67 @@ def test_preview_equals_a_real_lightning_fit(
 def test_the_lightning_family_covers_every_tag_and_rhythm() -> None:
     assert {t for t, _, _, _ in LIGHTNING_FAMILY} == set(BUILTIN_TAGS) - {"per_group"}
     assert {a for _, _, _, a in LIGHTNING_FAMILY} == {1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"name": "cosine_annealing_lr", "T_max": 6, "warmup": {"kind": "epochs", "value": 1.5}},
+        {
+            "name": "reduce_lr_on_plateau",
+            "monitor": "train_loss",
+            "patience": 10_000,
+            "warmup": {"kind": "steps", "value": 9},
+        },
+        {
+            "name": "step_decay",
+            "intervals": [
+                {"start": 0, "end": 10, "lr": 0.05},
+                {"start": 10, "end": 40, "lr": 0.01},
+            ],
+        },
+    ],
+    ids=["epoch-warmup", "plateau-warmup", "absolute"],
+)
+def test_preview_equals_what_learning_rate_monitor_logs(
+    tmp_path: Any, schedule: dict[str, Any]
+) -> None:
+    import csv
+
+    from lightning.pytorch.callbacks import LearningRateMonitor
+    from lightning.pytorch.loggers import CSVLogger
+
+    oc = _optimization(schedule, "inherit")
+    module = _Module(oc)
+    data = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.randn(44, 3)), batch_size=2
+    )
+    trainer = lightning.Trainer(
+        max_epochs=4,
+        accumulate_grad_batches=2,
+        accelerator="cpu",
+        devices=1,
+        logger=CSVLogger(tmp_path, name="run"),
+        callbacks=[LearningRateMonitor(logging_interval="step")],
+        log_every_n_steps=1,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trainer.fit(module, data)
+        length = S.TrainingLength(steps_per_epoch=11, total_steps=44)
+        want = S.preview(oc, length, model=module)
+    with open(next(tmp_path.rglob("metrics.csv"))) as f:
+        rows = list(csv.DictReader(f))
+    names = ["head", "body", "default"]
+    logged = {
+        int(r["step"]): [float(r[f"lr-SGD/{n}"]) for n in names]
+        for r in rows
+        if r.get("lr-SGD/head")
+    }
+    # one row per optimizer step (the batch that starts it), steps 0..43
+    assert sorted(logged) == list(range(length.total_steps))
+    got = np.array([logged[t] for t in range(length.total_steps)])
+    np.testing.assert_allclose(got, want[:-1], rtol=RTOL, atol=1e-15)

@@ -357,3 +357,34 @@ def test_per_group_with_a_plateau_group_uses_lightnings_list_form() -> None:
     assert [row[0] for row in model.lrs] == [0.1] * 4 + [0.05] * 2
     cos = [0.1 * (1 + math.cos(math.pi * t / 6)) / 2 for t in range(6)]
     np.testing.assert_allclose([row[1] for row in model.lrs], cos, rtol=1e-12)
+
+
+def _linear_config(policy: str = "error") -> S.OptimizationConfig:
+    return S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1},
+            "scheduler": {"name": "linear", "on_resume_change": policy},  # total: whole run
+        }
+    )
+
+
+def test_resume_into_a_longer_run_of_a_whole_training_schedule_is_an_error_from_fit(
+    tmp_path: Path,
+) -> None:
+    first = Tiny(_linear_config())
+    t1 = trainer(max_epochs=2)
+    t1.fit(first)
+    ckpt = tmp_path / "two.ckpt"
+    t1.save_checkpoint(ckpt)
+    # the linear decay spans the whole run: 20 steps then, 40 now — a different schedule
+    with pytest.raises(ValueError, match=r"(?s)\(10, 20\) -> \(10, 40\).*on_resume_change"):
+        trainer(max_epochs=4).fit(Tiny(_linear_config()), ckpt_path=ckpt)
+    # rescale keeps the fraction of training done: step 20 of 20 -> step 40 of 40, the end
+    # of the decay, where the 20 steps Lightning still runs stay
+    resumed = Tiny(_linear_config("rescale"))
+    trainer(max_epochs=4).fit(resumed, ckpt_path=ckpt)
+    assert resumed.lrs == [[0.0]] * 20
+    # continue keeps the step: the LR jumps from 0 (end of the old run) to 0.1 * (1 - 20/40)
+    resumed = Tiny(_linear_config("continue"))
+    trainer(max_epochs=4).fit(resumed, ckpt_path=ckpt)
+    assert resumed.lrs[0] == pytest.approx([0.05], rel=1e-12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import Field, PositiveInt
 from typing_extensions import NotRequired, Required, TypedDict
@@ -58,6 +58,10 @@ class LRSchedulerConfigBase(Config):
     Lightning steps it) and :meth:`create_scheduler_impl` (the torch scheduler), and is
     registered with ``@lr_scheduler_registry.register``.
     """
+
+    runtime_kind: ClassVar[Literal["closed_form", "per_group", "plateau"] | None] = None
+    """How nshsched's runtime runs this config; ``None``: by the user's
+    :meth:`create_scheduler_impl`."""
 
     interval: Interval | None = None
     """Override: step the scheduler after every ``"step"`` (optimizer step) or ``"epoch"``."""
@@ -196,6 +200,8 @@ class ClosedFormLRSchedulerConfigBase(LRSchedulerConfigBase):
     exact resume then all work. Built-in schedules implement :meth:`schedule` instead, which
     resolves durations once and returns a fast function.
     """
+
+    runtime_kind: ClassVar[Literal["closed_form", "per_group", "plateau"] | None] = "closed_form"
 
     warmup: DurationConfig | None = None
     """Linear warmup joined in front: for ``W`` steps the LR rises from 0 to this schedule's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
@@ -212,6 +212,7 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
     """
 
     name: Literal["per_group"] = "per_group"
+    runtime_kind: ClassVar[Literal["closed_form", "per_group", "plateau"] | None] = "per_group"
 
     default: LRSchedulerConfig | None = None
     """The schedule of every group not listed in ``groups``; ``None`` keeps them constant."""

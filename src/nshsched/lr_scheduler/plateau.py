@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
@@ -57,6 +57,7 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
     """
 
     name: Literal["reduce_lr_on_plateau"] = "reduce_lr_on_plateau"
+    runtime_kind: ClassVar[Literal["closed_form", "per_group", "plateau"] | None] = "plateau"
     monitor: str  # type: ignore[assignment]
     """The logged metric to watch (required), e.g. ``val_loss``."""
     mode: Literal["min", "max"] = "min"

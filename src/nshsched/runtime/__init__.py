@@ -11,5 +11,7 @@
 - :mod:`~nshsched.runtime.dicts` — Lightning's scheduler dicts.
 
 :func:`nshsched.preview` evaluates the same plan vectorised. Only ``scheduler``, ``plateau``
-and ``dicts`` import torch.
+and ``dicts`` import torch. The runtime imports no config class: it reads configs through
+their methods and ``runtime_kind``, so the configs (whose ``create_scheduler`` delegates
+here) sit below nothing that imports them back — no import circle.
 """

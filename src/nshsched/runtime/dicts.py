@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..duration import TrainingLength
-from .plan import Plan, PlateauPart, compile_plan
+from .plan import Config, Plan, PlateauPart, compile_plan
 
 if TYPE_CHECKING:
     from torch.optim import Optimizer
 
-    from ..lr_scheduler.base import LRSchedulerConfigBase
     from .plateau import PlateauScheduler
 
 __all__ = ["build_scheduler", "optimizer_plan", "scheduler_dicts"]
@@ -20,7 +19,7 @@ _PASSED_ON = ("monitor", "reduce_on_plateau", "strict", "name")
 
 
 def optimizer_plan(
-    config: LRSchedulerConfigBase, optimizer: Optimizer, length: TrainingLength, *, per_step: bool
+    config: Config, optimizer: Optimizer, length: TrainingLength, *, per_step: bool
 ) -> Plan | None:
     """:func:`~nshsched.runtime.plan.compile_plan` for a torch optimizer's groups."""
     default_lr = optimizer.defaults.get("lr")
@@ -53,7 +52,7 @@ def _plateau(part: PlateauPart, optimizer: Optimizer, every: bool) -> PlateauSch
 
 
 def build_scheduler(
-    config: LRSchedulerConfigBase,
+    config: Config,
     optimizer: Optimizer,
     length: TrainingLength,
     *,
@@ -82,7 +81,7 @@ def build_scheduler(
 
 
 def scheduler_dicts(
-    config: LRSchedulerConfigBase,
+    config: Config,
     optimizer: Optimizer,
     length: TrainingLength,
     *,
@@ -135,9 +134,7 @@ def scheduler_dicts(
     return out
 
 
-def _custom_dict(
-    config: LRSchedulerConfigBase, optimizer: Optimizer, length: TrainingLength
-) -> dict[str, Any]:
+def _custom_dict(config: Config, optimizer: Optimizer, length: TrainingLength) -> dict[str, Any]:
     """A user's ``create_scheduler_impl`` scheduler, with a step frequency applied inside."""
     from .scheduler import EveryNScheduler
 

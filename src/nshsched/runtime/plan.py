@@ -18,14 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from .. import functional as F
 from .._warnings import warn
 from ..duration import TrainingLength
-from ..lr_scheduler.base import ClosedFormLRSchedulerConfigBase, LRSchedulerConfigBase
-from ..lr_scheduler.composition import PerGroupSchedulerConfig
-from ..lr_scheduler.plateau import ReduceLROnPlateauConfig
 from . import clock
 from .resume import fingerprint
 
@@ -42,6 +39,16 @@ __all__ = [
 ]
 
 _FINITE_SAMPLES = 4096
+
+Config: TypeAlias = Any
+"""A scheduler config. The runtime reads configs through their methods and their
+``runtime_kind`` (``"closed_form"``, ``"per_group"``, ``"plateau"``, or ``None`` for a user's
+``create_scheduler_impl``), so it imports no config class: configs call down into the
+runtime, never the other way."""
+
+
+def _kind(config: Config) -> str | None:
+    return getattr(config, "runtime_kind", None)
 
 
 class HorizonWarning(UserWarning):
@@ -64,7 +71,7 @@ class Target:
 class PlateauPart:
     """Param groups driven by a ``reduce_lr_on_plateau`` config."""
 
-    config: ReduceLROnPlateauConfig
+    config: Config
     groups: tuple[int, ...]
     warmup: int
     """The warmup in optimizer steps."""
@@ -74,7 +81,7 @@ class PlateauPart:
 class Plan:
     """Everything a scheduler writes, for one optimizer and one training length."""
 
-    config: LRSchedulerConfigBase
+    config: Config
     length: TrainingLength
     names: list[str | None]
     """The param groups' names, in order (checked on resume)."""
@@ -114,11 +121,11 @@ def base_value(group: Mapping[str, Any], key: str) -> float:
     return float(value[int(index)] if index else value)
 
 
-def _tag(config: LRSchedulerConfigBase) -> str:
+def _tag(config: Config) -> str:
     return str(getattr(config, "name", type(config).__name__))
 
 
-def _check_horizon(config: ClosedFormLRSchedulerConfigBase, length: TrainingLength) -> None:
+def _check_horizon(config: Config, length: TrainingLength) -> None:
     if config.horizon_check == "off":
         return
     units = config.horizon_units(length)
@@ -150,23 +157,21 @@ def _check_horizon(config: ClosedFormLRSchedulerConfigBase, length: TrainingLeng
 
 
 def _closed_curves(
-    config: ClosedFormLRSchedulerConfigBase, length: TrainingLength, count: int, checks: bool
+    config: Config, length: TrainingLength, count: int, checks: bool
 ) -> list[F.LRCurve]:
     if checks:
         _check_horizon(config, length)
     return clock.step_curves(config, length, count)
 
 
-def compilable(config: LRSchedulerConfigBase) -> bool:
+def compilable(config: Config) -> bool:
     """Whether nshsched runs ``config`` itself (closed-form, ``per_group``, plateau), rather
     than a user's ``create_scheduler_impl``."""
-    return isinstance(
-        config, ClosedFormLRSchedulerConfigBase | PerGroupSchedulerConfig | ReduceLROnPlateauConfig
-    )
+    return _kind(config) is not None
 
 
 def compile_plan(
-    config: LRSchedulerConfigBase,
+    config: Config,
     groups: Sequence[Mapping[str, Any]],
     default_lr: float,
     length: TrainingLength,
@@ -195,11 +200,12 @@ def compile_plan(
     """
     names = [g.get("name") for g in groups]
     n = len(groups)
-    if isinstance(config, PerGroupSchedulerConfig):
+    kind = _kind(config)
+    if kind == "per_group":
         config.check_names(names)
         plan = Plan(config, length, names, "step", 1, 1)
         by_child: dict[int, list[int]] = {}
-        children: dict[int, LRSchedulerConfigBase] = {}
+        children: dict[int, Config] = {}
         for i, name in enumerate(names):
             child = config.schedule_for(name)
             if child is None:
@@ -209,12 +215,12 @@ def compile_plan(
             children[id(child)] = child
         for key, indices in by_child.items():
             child = children[key]
-            if isinstance(child, ReduceLROnPlateauConfig):
+            if _kind(child) == "plateau":
                 plan.plateaus.append(
                     PlateauPart(child, tuple(indices), clock.warmup_steps(child, length))
                 )
                 continue
-            if not isinstance(child, ClosedFormLRSchedulerConfigBase):  # refused by validation
+            if _kind(child) != "closed_form":  # refused by validation
                 raise TypeError(f"per_group: {type(child).__name__} is not closed-form")
             own = child is not config.default
             curves = _closed_curves(child, length, len(indices), checks)
@@ -225,7 +231,7 @@ def compile_plan(
                     )
                 )
         plan.targets.sort(key=lambda t: t.group)
-    elif isinstance(config, ClosedFormLRSchedulerConfigBase):
+    elif kind == "closed_form":
         interval = "step" if per_step else clock.interval(config, length)
         frequency = config.resolved_metadata().get("frequency", 1)
         unit = 1 if interval == "step" else length.steps_per_epoch * frequency
@@ -235,7 +241,7 @@ def compile_plan(
             Target(i, "lr", curve, _ratio(groups[i], default_lr, curve, config))
             for i, curve in enumerate(curves)
         ]
-    elif isinstance(config, ReduceLROnPlateauConfig):
+    elif kind == "plateau":
         plan = Plan(config, length, names, "step", 1, 1)
         plan.plateaus.append(
             PlateauPart(config, tuple(range(n)), clock.warmup_steps(config, length))
@@ -249,9 +255,7 @@ def compile_plan(
     return plan
 
 
-def _ratio(
-    group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config: LRSchedulerConfigBase
-) -> float:
+def _ratio(group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config: Config) -> float:
     if curve.ref_offset is None:
         return 1.0
     if not (default_lr > 0 and math.isfinite(default_lr)):

@@ -30,8 +30,6 @@ _QUOTE = 200
 
 def resolved_schedule(config: BaseModel, length: TrainingLength) -> Any:
     """``config`` as plain JSON values with every duration in optimizer steps."""
-    from ..lr_scheduler.base import LRSchedulerConfigBase
-    from ..lr_scheduler.composition import SequentialSchedulerConfig
 
     def resolve(value: Any, length: TrainingLength) -> Any:
         if isinstance(value, StepsConfig | EpochsConfig | FractionConfig):
@@ -41,15 +39,16 @@ def resolved_schedule(config: BaseModel, length: TrainingLength) -> Any:
             for name in type(value).model_fields:
                 if name in POLICY_FIELDS:
                     continue
-                if name == "phases" and isinstance(value, SequentialSchedulerConfig):
+                if name == "phases" and hasattr(value, "phase_steps"):  # sequential
                     steps = value.phase_steps(length)
                     out[name] = [
                         {"schedule": resolve(p.schedule, _local(length, d)), "duration": d}
-                        for p, d in zip(value.phases, steps)
+                        for p, d in zip(getattr(value, name), steps)
                     ]
                     continue
                 out[name] = resolve(getattr(value, name), length)
-            if isinstance(value, LRSchedulerConfigBase) and value.uses_total():
+            uses_total = getattr(value, "uses_total", None)
+            if uses_total is not None and uses_total():
                 out["(total_steps)"] = length.total_steps
             return out
         if isinstance(value, Mapping):
