@@ -66,6 +66,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
             "warmup_prefix": True,
         },
         {"t_initial": 5, "cycle_limit": 4, "cycle_decay": 0.5, "lr_min": 0.005},
+        {"t_initial": 5, "cycle_limit": 0, "lr_min": 0.005},  # lr_min after the first step
         {"t_initial": 3, "cycle_mul": 2.0, "cycle_limit": 3, "cycle_decay": 0.7},
         {"t_initial": 6, "cycle_mul": 1.5, "cycle_limit": 5, "k_decay": 2.0, "warmup_t": 2},
         {"t_initial": 70, "cycle_mul": 0.5, "cycle_limit": 3, "lr_min": 0.003},
@@ -92,6 +93,8 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"decay_t": [5, 10]},
         {"decay_t": [3, 8, 20], "decay_rate": 0.5, "warmup_t": 4, "warmup_lr_init": 0.001},
         {"decay_t": [0, 1, 6], "decay_rate": 0.3, "warmup_t": 2, "warmup_prefix": False},
+        {"decay_t": [0, 1, 6], "decay_rate": 0.3},  # before the first step: the base LR
+        {"decay_t": [1, 4], "decay_rate": 0.5, "warmup_prefix": False},
     ],
 }
 
@@ -292,3 +295,52 @@ def test_a_duration_too_short_is_an_error_naming_the_field() -> None:
         ValueError, match=r"TimmCosineConfig.t_initial=.* is 0 epochs .* at least 1"
     ):
         S.preview(cfg, S.TrainingLength(steps_per_epoch=100, total_steps=1000))
+
+
+# ---------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tag=st.sampled_from(["timm_cosine", "timm_tanh", "timm_poly"]),
+    t_initial=st.integers(1, 12),
+    lr_min=st.sampled_from([0.0, 0.001, 0.02]),
+    cycle_mul=st.sampled_from([1.0, 1.5, 2.0]),
+    cycle_decay=st.sampled_from([1.0, 0.5]),
+    cycle_limit=st.integers(0, 4),
+    warmup_t=st.integers(0, 5),
+    warmup_lr_init=st.sampled_from([0.0, 0.005]),
+    warmup_prefix=st.booleans(),
+)
+def test_random_cycles_equal_timm_and_stay_in_range(
+    tag: str,
+    t_initial: int,
+    lr_min: float,
+    cycle_mul: float,
+    cycle_decay: float,
+    cycle_limit: int,
+    warmup_t: int,
+    warmup_lr_init: float,
+    warmup_prefix: bool,
+) -> None:
+    kwargs: dict[str, Any] = {
+        "t_initial": t_initial,
+        "lr_min": lr_min,
+        "cycle_mul": cycle_mul,
+        "cycle_decay": cycle_decay,
+        "cycle_limit": cycle_limit,
+        "warmup_t": warmup_t,
+        "warmup_lr_init": warmup_lr_init,
+        "warmup_prefix": warmup_prefix,
+    }
+    config = S.lr_scheduler_registry.construct({"name": tag, "t_in_epochs": False, **kwargs})
+    got = nshsched_lrs(config)
+    np.testing.assert_allclose(got, timm_lrs(tag, kwargs, False), rtol=1e-12, atol=1e-15)
+    assert np.all(np.isfinite(got))
+    # between the floors and the peaks (a decayed peak may fall below lr_min, as in timm)
+    lowest_peak = min(BASES) * cycle_decay ** max(0, cycle_limit - 1)
+    low, high = min(lr_min, warmup_lr_init, lowest_peak), max(*BASES, warmup_lr_init)
+    assert np.all(got >= low - 1e-15) and np.all(got <= high + 1e-15)

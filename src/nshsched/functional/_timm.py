@@ -19,8 +19,9 @@ Warmup: for :math:`t < W` (``warmup_t``) the LR moves in a straight line from
 base LR, except for tanh without ``warmup_prefix``, whose target is its own curve's value at
 :math:`W`. With ``warmup_prefix`` the schedule then starts at its step 0 at :math:`t = W`;
 without, it runs on :math:`t` itself (so it may jump where the warmup ends, as in timm).
-Without a warmup, the LR at :math:`t = 0` (before timm's first step) is the base LR, which
-for tanh is slightly above its curve's value there.
+Without a warmup, the LR at :math:`t = 0` (before timm's first step) is the base LR, whatever
+the curve gives there (tanh starts slightly below it; a multistep milestone at 0 or 1, or a
+``cycle_limit`` of 0, would already apply).
 """
 
 from __future__ import annotations
@@ -132,7 +133,13 @@ def _with_warmup(
     ``base * target[0] + target[1]`` (reached at ``warmup_t``), then ``decay`` on
     ``t - warmup_t`` (``warmup_prefix``) or on ``t``."""
     if warmup_t <= 0:
-        return decay
+        # Before its first step timm shows each group's base LR: its curve from t = 1 on
+        # (at t = 0 the curve can differ: tanh starts below the base, a multistep
+        # milestone at 0 or 1 already applies, a cycle_limit of 0 is lr_min).
+        return LRCurve(
+            join([constant(1.0), shift(decay.scale, -1)], [1]),
+            None if decay.offset is None else join([constant(0.0), shift(decay.offset, -1)], [1]),
+        )
     w = warmup_t
     a, b = target
 
@@ -199,13 +206,6 @@ def timm_cycle_curve(
         ub=ub,
         power=power,
     )
-    if warmup_t <= 0 and shape == "tanh":
-        # Before its first step timm shows each group's base LR (tanh's own curve starts a
-        # little below it: 1 - tanh(lb) < 2).
-        return LRCurve(
-            join([constant(1.0), decay.map(lambda s: shift(s, -1)).scale], [1]),
-            None if decay.offset is None else join([constant(0.0), shift(decay.offset, -1)], [1]),
-        )
     target = (1.0, 0.0)
     if shape == "tanh" and not warmup_prefix and warmup_t > 0:
         # timm's tanh warms up towards its own curve's value at warmup_t.
