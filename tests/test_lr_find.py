@@ -209,3 +209,24 @@ def test_lazy_export_does_not_import_lightning() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_modules_own_train_dataloader_and_gradient_accumulation() -> None:
+    class WithData(Regressor):
+        def train_dataloader(self) -> DataLoader:
+            return loader(n=64, batch=16)  # 4 batches, 2 per optimizer step
+
+    torch.manual_seed(0)
+    model = WithData()
+    result = S.lr_find(
+        CONFIG,
+        model,
+        min_lr=1e-4,
+        max_lr=1e-2,
+        num_steps=6,
+        early_stop_threshold=None,
+        trainer_kwargs={"accumulate_grad_batches": 2},
+    )
+    assert len(result.losses) == 6  # one loss per optimizer step (the mean of its 2 batches)
+    assert len(model.seen) == 6
+    np.testing.assert_allclose([s["head"] for s in model.seen], 10 * result.lrs, rtol=1e-12)
