@@ -14,7 +14,8 @@ import pytest
 
 import nshsched as S
 from nshsched import cli
-from nshsched._preview_cli import key_points, write_csv
+from nshsched.cli._keypoints import boundary_labels, key_points
+from nshsched.cli._render import write_csv
 
 
 def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
@@ -402,12 +403,21 @@ def test_in_process_errors_go_to_stderr(files: Path, capsys: pytest.CaptureFixtu
     assert "holds an optimizer config" in capsys.readouterr().err
 
 
-def test_csv_format_exact(tmp_path: Path) -> None:
+def test_csv_format_exact() -> None:
+    import io
+
     import numpy as np
 
-    out = tmp_path / "x.csv"
-    write_csv(out, ["encoder", "actor"], np.array([[1e-4, 0.5], [2.5e-05, 1.0]]))
-    assert out.read_text() == "step,encoder,actor\n0,0.0001,0.5\n1,2.5e-05,1.0\n"
+    out = io.StringIO()
+    chunks = [
+        (np.array([0, 1]), np.array([[1e-4, 0.5], [2.5e-05, 1.0]])),
+        (np.array([2]), np.array([[0.1 + 0.2, 1 / 3]])),
+    ]
+    write_csv(out, ["encoder", "actor"], chunks)
+    assert out.getvalue() == (
+        "step,encoder,actor\n0,0.0001,0.5\n1,2.5e-05,1.0\n"
+        "2,0.30000000000000004,0.3333333333333333\n"
+    )
 
 
 def test_per_group_preview_columns_and_key_points(
@@ -425,10 +435,18 @@ def test_per_group_preview_columns_and_key_points(
 
 
 def test_key_points_of_step_decay() -> None:
+    import numpy as np
+
     config = S.presets.load("gentle_decay")
     length = S.TrainingLength(steps_per_epoch=300, total_steps=300)
     lrs = S.preview(config, length, [1.0])
-    points = key_points(config, length, ["lr"], lrs)
+    labels = boundary_labels(config, length, ["lr"])
+    assert labels == {
+        100: ["interval 0 end", "interval 1 start"],
+        200: ["interval 1 end", "interval 2 start"],
+    }
+    argmin, argmax = [int(np.argmin(lrs[:, 0]))], [int(np.argmax(lrs[:, 0]))]
+    points = key_points(labels, 300, ["lr"], argmin, argmax)
     assert points == [
         ("start", 0),
         ("max", 0),
@@ -437,3 +455,53 @@ def test_key_points_of_step_decay() -> None:
         ("min", 200),
         ("end", 300),
     ]
+
+
+def test_preview_of_an_optimization_config_shows_absolute_lrs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "o.yaml").write_text(
+        textwrap.dedent(
+            """\
+            optimizer: {name: adamw, lr: 1e-3}
+            scheduler: {name: linear, warmup: {kind: steps, value: 10}}
+            param_groups:
+              - {name: head, params: ["head.*"], lr_scale: 10}
+              - {name: enc, params: ["enc.*"], lr: 5e-4, scheduler: null}
+            """
+        )
+    )
+    out = tmp_path / "o.csv"
+    argv = ["preview", str(tmp_path / "o.yaml"), "--total-steps", "100", "--out", str(out)]
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "(OptimizationConfig), 100 steps (1 epoch(s) of 100), optimizer lr 0.001" in (
+        captured.out
+    )
+    assert "warning: param group(s) ['enc'] set their own scheduler" in captured.err
+    rows = [line.split(",") for line in out.read_text().splitlines()]
+    assert rows[0] == ["step", "head", "enc", "default"]
+    # linear: t / 10 during the warmup, then (100 - t) / 90; head x10; enc constant at its lr
+    for t in (0, 5, 10, 55, 100):
+        m = t / 10 if t < 10 else (100 - t) / 90
+        head, enc, default = (float(v) for v in rows[t + 1][1:])
+        assert head == pytest.approx(1e-2 * m, rel=1e-12, abs=1e-18)
+        assert default == pytest.approx(1e-3 * m, rel=1e-12, abs=1e-18)
+        assert enc == 5e-4
+    # --lr replaces the optimizer's lr only: a group with its own lr keeps it
+    assert cli.main([*argv, "--lr", "2e-3"]) == 0
+    assert "optimizer lr 0.002" in capsys.readouterr().out
+    row = [float(v) for v in out.read_text().splitlines()[11].split(",")]
+    assert row == [10, pytest.approx(2e-2), 5e-4, pytest.approx(2e-3)]
+
+
+def test_preview_reads_a_path_that_is_no_regular_file(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nshsched", "preview", "/dev/stdin", "--total-steps", "10"],
+        input="name: constant\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("file /dev/stdin: constant (ConstantSchedulerConfig)")

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._quote import quote
 from .._yaml import load_file
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def path(name: str, dirs: Dirs = None) -> Path:
     index = _index(dirs)
     if name in index:
         return index[name]
-    msg = f"unknown preset {name!r}; presets: {', '.join(sorted(index))}"
+    msg = f"unknown preset {quote(name)}; presets: {', '.join(sorted(index))}"
     close = difflib.get_close_matches(name, list(index), n=1, cutoff=0.5)
     if close:
         msg += f" (did you mean {close[0]!r}?)"

@@ -1,0 +1,130 @@
+"""``nshsched validate``, ``schema`` and ``list``: none of them imports torch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from .._yaml import load_file
+from ._command import Command
+from ._input import KIND_LABEL, Kind, classify, registries, validate_config
+from ._overrides import SET_HELP, apply_override
+
+__all__ = ["LIST", "SCHEMA", "VALIDATE"]
+
+
+# ---------------------------------------------------------------------- validate
+
+
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
+
+
+def _summary(kind: Kind, config: Any) -> str:
+    if kind == "optimization":
+        opt = config.optimizer
+        sched = config.scheduler
+        groups = len(config.param_groups)
+        return (
+            f"optimizer {opt.name} (lr={opt.lr}), scheduler "
+            f"{sched.name if sched is not None else 'none'}, {groups} param group(s)"
+        )
+    if kind == "optimizer":
+        return f"{config.name} ({type(config).__name__}), lr={config.lr}"
+    md = config.resolved_metadata()
+    return f"{config.name} ({type(config).__name__}), interval {md['interval']}"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    data = load_file(args.file)
+    for assignment in args.set or []:
+        apply_override(data, assignment)
+    kind = classify(data)
+    config = validate_config(kind, data, args.file)
+    print(f"{args.file}: valid {KIND_LABEL[kind]}: {_summary(kind, config)}")
+    return 0
+
+
+VALIDATE = Command(
+    name="validate",
+    help="check a config file",
+    description="Check a YAML/JSON file holding an OptimizationConfig, a scheduler config or "
+    "an optimizer config. Exit 0 with a summary when valid, else list every error with its "
+    "path and exit 1.",
+    add_arguments=_validate_arguments,
+    run=_validate,
+)
+
+
+# ---------------------------------------------------------------------- schema
+
+
+def _schema_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "which",
+        nargs="?",
+        default="optimization",
+        choices=["optimizer", "scheduler", "optimization"],
+        help="which config (default: optimization, a whole OptimizationConfig)",
+    )
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from pydantic import TypeAdapter
+
+    import nshsched as S
+
+    target: Any = {
+        "optimizer": S.OptimizerConfig,
+        "scheduler": S.LRSchedulerConfig,
+        "optimization": S.OptimizationConfig,
+    }[args.which]
+    schema = TypeAdapter(target).json_schema()
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    schema.setdefault("title", f"nshsched {args.which} config")
+    print(json.dumps(schema, indent=2))
+    return 0
+
+
+SCHEMA = Command(
+    name="schema",
+    help="print a JSON Schema (for editor completion)",
+    description="Print the JSON Schema of a config kind on stdout, with field descriptions.",
+    add_arguments=_schema_arguments,
+    run=_schema,
+)
+
+
+# ---------------------------------------------------------------------- list
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .. import presets
+    from .._summary import summary
+
+    schedulers, optimizers = registries()
+    sections = [
+        ("optimizers", [(t, summary(optimizers.get(t))) for t in optimizers.tags()]),
+        ("schedulers", [(t, summary(schedulers.get(t))) for t in schedulers.tags()]),
+        ("presets", [(n, presets.description(n)) for n in presets.names()]),
+    ]
+    for i, (title, rows) in enumerate(sections):
+        if i:
+            print()
+        print(f"{title}:")
+        width = max((len(tag) for tag, _ in rows), default=0)
+        for tag, text in rows:
+            print(f"  {tag:<{width}}  {text}".rstrip())
+    return 0
+
+
+LIST = Command(
+    name="list",
+    help="list registered optimizers, schedulers and presets",
+    description="List the registered optimizers and schedulers (with a one-line "
+    "description each) and the presets.",
+    add_arguments=lambda p: None,
+    run=_list,
+)

@@ -1,0 +1,151 @@
+"""``nshsched preview``: a schedule's learning rates over training, without training.
+
+The order matters: every mistake that can be found before any output is found first (the
+arguments, ``--out``'s directory, matplotlib for a PNG, the config, the schedule at this
+length); then the plot and the table are computed, printed, and the file is written whole
+(see :mod:`._output`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+from pathlib import Path
+
+from ..duration import TrainingLength, round_steps
+from ._command import Command, positive_float, positive_int
+from ._errors import UsageError
+from ._input import classify, read_source, validate_config
+from ._keypoints import boundary_labels, key_points
+from ._output import AtomicOutput, check_output_path
+from ._overrides import SET_HELP
+from ._plan import plan_preview
+from ._render import require_matplotlib, table, terminal_plot, write_csv, write_png
+from ._sampling import chunks, summarize
+
+__all__ = ["MAX_SHOWN", "MAX_TOTAL_STEPS", "PREVIEW"]
+
+DEFAULT_TOTAL = 1000
+MAX_TOTAL_STEPS = 2**53
+"""The longest run previewed, in optimizer steps (beyond it, steps are not exact floats)."""
+MAX_SHOWN = 8
+"""The most groups drawn in the plot and listed in the table (the CSV has every group)."""
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", metavar="CONFIG_OR_PRESET", help="a YAML/JSON file or a preset name")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument(
+        "--total-steps",
+        type=positive_int,
+        metavar="N",
+        help=f"optimizer steps (default {DEFAULT_TOTAL}, at most 2**53)",
+    )
+    length.add_argument(
+        "--epochs", type=positive_float, metavar="E", help="epochs (needs --steps-per-epoch)"
+    )
+    p.add_argument(
+        "--steps-per-epoch",
+        type=positive_int,
+        metavar="S",
+        help="optimizer steps per epoch (default: the whole run is one epoch)",
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        help="a scheduler config: the base LR of every group (default 1.0: the plot shows the "
+        "multiplier); an OptimizationConfig: replaces the optimizer's lr (groups with their "
+        "own lr keep it)",
+    )
+    p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="also write FILE.png (needs matplotlib) or FILE.csv (every step and group)",
+    )
+
+
+def _length(args: argparse.Namespace) -> TrainingLength:
+    """The training length from ``--total-steps`` / ``--epochs`` and ``--steps-per-epoch``."""
+    per_epoch = args.steps_per_epoch
+    if per_epoch is not None and per_epoch > MAX_TOTAL_STEPS:
+        raise UsageError(f"--steps-per-epoch {per_epoch} is more than 2**53 steps")
+    if args.epochs is not None:
+        if per_epoch is None:
+            raise UsageError("--epochs needs --steps-per-epoch")
+        steps = args.epochs * per_epoch
+        if steps > MAX_TOTAL_STEPS:
+            raise UsageError(
+                f"--epochs {args.epochs:g} x --steps-per-epoch {per_epoch} is more than 2**53 steps"
+            )
+        total = round_steps(steps)
+        if total < 1:
+            raise UsageError(
+                f"--epochs {args.epochs:g} x --steps-per-epoch {per_epoch} is less than one step"
+            )
+    else:
+        total = args.total_steps or DEFAULT_TOTAL
+        if total > MAX_TOTAL_STEPS:
+            raise UsageError(f"--total-steps {total} is more than 2**53 steps")
+    return TrainingLength(steps_per_epoch=per_epoch or total, total_steps=total)
+
+
+def _run(args: argparse.Namespace) -> int:
+    # 1. Everything that can be checked before any output.
+    length = _length(args)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        check_output_path(out, (".png", ".csv"))
+        if out.suffix.lower() == ".png":
+            require_matplotlib()
+    data, what = read_source(args.config, args.set or [])
+    kind = classify(data)
+    config = validate_config(kind, data, what) if kind != "optimizer" else None
+    plan = plan_preview(kind, config, what, length, args.lr)
+    png = out is not None and out.suffix.lower() == ".png"
+    output = AtomicOutput(out, binary=png) if out is not None else None
+    with output if output is not None else contextlib.nullcontext():
+        # 2. Compute what is shown (bounded: chunks of steps, at most MAX_SHOWN groups).
+        total = length.total_steps
+        shown = list(range(min(MAX_SHOWN, len(plan.columns))))
+        names = [plan.columns[i] for i in shown]
+        labels = boundary_labels(plan.config, length, names)
+        summary = summarize(plan, shown, list(labels))
+        points = key_points(labels, total, names, summary.argmin, summary.argmax)
+        lines = [plan.description]
+        if len(shown) < len(plan.columns):
+            lines.append(
+                f"(the plot and the table show the first {len(shown)} of "
+                f"{len(plan.columns)} groups; --out FILE.csv writes every group)"
+            )
+        if not summary.exact(total):
+            lines.append(
+                f"(min and max over {summary.evaluated} evenly spaced steps and the key "
+                "points; --out FILE.csv evaluates every step)"
+            )
+        lines.append(terminal_plot(names, summary.plot, plan.title))
+        lines.append(table(points, names, summary.values))
+        image = io.BytesIO()
+        if png:  # drawn before anything is printed, like the rest
+            write_png(image, names, summary.plot, plan.title)
+        # 3. Print, then write the file whole.
+        print("\n".join(lines))
+        if output is not None:
+            if png:
+                output.file.write(image.getvalue())
+            else:
+                write_csv(output.file, plan.columns, chunks(plan))
+            output.commit()
+            print(f"wrote {out}")
+    return 0
+
+
+PREVIEW = Command(
+    name="preview",
+    help="plot a schedule's learning rates in the terminal (or to a PNG/CSV)",
+    description="Plot every param group's learning rate over training, in the terminal, "
+    "with a table of key points (start, end of warmup, phase boundaries, min, max, end).",
+    add_arguments=_arguments,
+    run=_run,
+)

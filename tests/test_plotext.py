@@ -1,0 +1,104 @@
+"""The terminal plot with plotext 5.x and 6.x (their APIs differ: module functions in 5, a
+figure object with signals in 6). The installed one is tested in process; the other major
+version is installed into pytest's cache (``pip install --target``) and tested in a
+subprocess, skipped only when the package index cannot be reached."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nshsched.cli._render import terminal_plot
+
+VERSIONS = {"5": "5.3.2", "6": "6.1.0"}
+
+
+def installed_major() -> str:
+    return importlib.metadata.version("plotext").split(".")[0]
+
+
+def check_plot(text: str, labels: bool) -> None:
+    lines = text.splitlines()
+    assert "my title" in lines[0]
+    assert sum("┤" in line for line in lines) >= 3  # the y axis ticks
+    assert "optimizer step" in text
+    assert "\x1b[" not in text  # no colours when stdout is not a terminal
+    assert ("encoder" in text and "actor" in text) == labels
+    assert 12 <= len(lines) <= 30
+
+
+def test_installed_plotext() -> None:
+    xs = np.arange(0, 101)
+    ys = np.where(xs < 10, xs / 10, 1 - (xs - 10) / 90)
+    check_plot(terminal_plot(["lr"], [(xs, ys)], "my title"), labels=False)
+    two = [(xs, ys), (xs, ys / 2)]
+    check_plot(terminal_plot(["encoder", "actor"], two, "my title"), labels=True)
+
+
+def test_non_finite_points_are_not_drawn() -> None:
+    xs = np.arange(5)
+    ys = np.array([1.0, np.nan, np.inf, 0.5, 0.25])
+    check_plot(terminal_plot(["lr"], [(xs, ys)], "my title"), labels=False)
+    nothing = terminal_plot(["lr"], [(xs, np.full(5, np.nan))], "my title")
+    assert nothing == "(no terminal plot: no finite value to draw)"
+
+
+def _other_plotext(cache: pytest.Cache) -> Path:
+    other = "5" if installed_major() == "6" else "6"
+    version = VERSIONS[other]
+    target = cache.mkdir(f"plotext-{version}")
+    if not (target / "plotext").is_dir():
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+             str(target), f"plotext=={version}"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            pytest.skip(f"cannot install plotext {version}: {proc.stderr[-300:]}")
+    return target
+
+
+def test_the_other_major_version(request: pytest.FixtureRequest) -> None:
+    target = _other_plotext(request.config.cache)
+    code = textwrap.dedent(
+        """\
+        import plotext
+        from nshsched.cli import main
+        print("plotext", plotext.__version__)
+        raise SystemExit(main(["preview", "differential", "--total-steps", "300"]))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *sys.path])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    version = proc.stdout.splitlines()[0].split()[1]
+    assert version.split(".")[0] != installed_major()
+    text = proc.stdout
+    assert "preset differential: per_group" in text
+    assert sum("┤" in line for line in text.splitlines()) >= 3
+    assert "encoder" in text and "critic" in text
+    assert "no terminal plot" not in text and "Traceback" not in proc.stderr
+
+
+def test_unsupported_plotext_is_a_note(tmp_path: Path) -> None:
+    (tmp_path / "plotext").mkdir()
+    (tmp_path / "plotext" / "__init__.py").write_text('__version__ = "99.0"\n')
+    code = "from nshsched.cli import main; raise SystemExit(main(['preview', 'constant']))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "(no terminal plot: plotext 99.0 is not supported; pip install 'plotext>=5.3,<7')"
+        in proc.stdout
+    )
