@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._quote import quote
+
 __all__ = ["HF_ALIASES", "hf_aliases", "quote"]
 
 HF_ALIASES = {
@@ -14,12 +16,6 @@ HF_ALIASES = {
     "num_stable_steps": "stable",
 }
 """HF's keyword -> the canonical field it fills (written back under the canonical name)."""
-
-
-def quote(value: Any) -> str:
-    """``repr(value)``, cut to 200 characters for error messages."""
-    text = repr(value)
-    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def hf_aliases(cls: type, data: Any) -> Any:

@@ -24,6 +24,7 @@ from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
+from .._quote import quote
 from ..duration import DurationConfig, TrainingLength
 from .base import ClosedFormLRSchedulerConfigBase, Count, LRSchedulerMetadata, lr_scheduler_registry
 
@@ -72,9 +73,7 @@ class _TimmConfigBase(ClosedFormLRSchedulerConfigBase):
             tag = cls.model_fields["name"].default
             for key, why in _REFUSED.items():
                 if key in data:
-                    value = repr(data[key])
-                    value = value if len(value) <= 200 else value[:200] + "..."
-                    raise ValueError(f"{tag}: {key}={value} is not accepted: {why}")
+                    raise ValueError(f"{tag}: {key}={quote(data[key])} is not accepted: {why}")
         return data
 
     @model_validator(mode="after")
