@@ -50,10 +50,14 @@ def test_non_finite_points_are_not_drawn() -> None:
     assert nothing == "(no terminal plot: no finite value to draw)"
 
 
-def _other_plotext(cache: pytest.Cache) -> Path:
+def _other_plotext(request: pytest.FixtureRequest) -> Path:
     other = "5" if installed_major() == "6" else "6"
     version = VERSIONS[other]
-    target = cache.mkdir(f"plotext-{version}")
+    cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider
+    if cache is not None:
+        target = cache.mkdir(f"plotext-{version}")
+    else:
+        target = request.getfixturevalue("tmp_path_factory").mktemp(f"plotext-{version}")
     if not (target / "plotext").is_dir():
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
@@ -66,7 +70,7 @@ def _other_plotext(cache: pytest.Cache) -> Path:
 
 
 def test_the_other_major_version(request: pytest.FixtureRequest) -> None:
-    target = _other_plotext(request.config.cache)
+    target = _other_plotext(request)
     code = textwrap.dedent(
         """\
         import plotext

@@ -261,7 +261,8 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
 
     def check_names(self, group_names: Sequence[str | None]) -> None:
         """Raise if a listed name matches no param group."""
-        missing = [k for k in self.groups if k not in group_names]
+        present = set(group_names)
+        missing = [k for k in self.groups if k not in present]
         if missing:
             available = [n for n in group_names if n is not None]
             raise ValueError(
