@@ -60,17 +60,8 @@ PAGES_WITH_CODE = [p for p in PAGES if python_blocks(p.read_text())]
 @pytest.fixture
 def restore_registries():
     """Classes registered by a page's examples are removed afterwards."""
-    saved = [
-        (reg, dict(reg._classes), dict(reg._keys))
-        for reg in (S.optimizer_registry, S.lr_scheduler_registry)
-    ]
-    yield
-    for reg, classes, keys in saved:
-        reg._classes.clear()
-        reg._classes.update(classes)
-        reg._keys.clear()
-        reg._keys.update(keys)
-        reg._adapter = None
+    with S.optimizer_registry.scoped(), S.lr_scheduler_registry.scoped():
+        yield
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=lambda p: str(p.relative_to(ROOT)))

@@ -47,7 +47,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "cosine_with_min_lr": [{"warmup": steps(5), "min_lr_rate": 0.1}, {"min_lr": 0.001}],
     "cosine_warmup_with_min_lr": [
-        {"num_warmup_steps": 5, "min_lr_rate": 0.1},
+        {"warmup": steps(5), "min_lr_rate": 0.1},
+        {"num_warmup_steps": 5, "num_training_steps": 50, "min_lr_rate": 0.1},
         {"warmup_ratio": 0.15, "min_lr": 0.001, "warmup_lr_rate": 0.2, "total": 40},
     ],
     "cosine_with_restarts": [{"num_cycles": 3, "warmup": steps(4)}],

@@ -70,8 +70,8 @@ class StepsConfig(Config):
     """A number of optimizer steps."""
 
     kind: Literal["steps"] = "steps"
-    value: Annotated[int, Field(ge=0, strict=False)]
-    """Optimizer steps (after gradient accumulation)."""
+    value: Annotated[int, Field(ge=0)]
+    """Optimizer steps (after gradient accumulation); at most 2**53."""
 
     def to_steps(self, length: TrainingLength) -> int:
         """This duration in optimizer steps."""
@@ -82,8 +82,8 @@ class EpochsConfig(Config):
     """A number of epochs, converted with the steps per epoch."""
 
     kind: Literal["epochs"] = "epochs"
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    """Epochs; may be fractional (``0.5`` is half an epoch)."""
+    value: Annotated[float, Field(ge=0, le=2**53)]
+    """Epochs; may be fractional (``0.5`` is half an epoch); at most 2**53."""
 
     def to_steps(self, length: TrainingLength) -> int:
         """This duration in optimizer steps: ``round(value * steps_per_epoch)``."""
@@ -94,7 +94,7 @@ class FractionConfig(Config):
     """A fraction of the whole training length."""
 
     kind: Literal["fraction"] = "fraction"
-    value: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    value: Annotated[float, Field(ge=0, le=1)]
     """Fraction of all optimizer steps, in [0, 1]."""
 
     def to_steps(self, length: TrainingLength) -> int:

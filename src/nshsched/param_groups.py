@@ -8,9 +8,10 @@ list of :class:`ParamGroupConfig` into torch param groups, an optimizer and a sc
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from ._warnings import warn
@@ -35,6 +36,11 @@ NO_DECAY_SUFFIX = "_no_decay"
 """Suffix of the sibling group holding a group's 1-D parameters when ``no_weight_decay``."""
 
 _SHOWN_NAMES = 8
+
+
+def _none_marker(value: Any) -> Any:
+    """``"none"`` (how a dump with ``exclude_none`` writes ``None``) reads as ``None``."""
+    return None if value == "none" else value
 
 
 class ParamGroupConfig(Config):
@@ -73,8 +79,13 @@ class ParamGroupConfig(Config):
     weight_decay: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     """This group's weight decay (default: the optimizer's)."""
 
-    scheduler: Literal["inherit"] | LRSchedulerConfig | None = "inherit"
-    """``"inherit"``: the global scheduler; ``None``: constant LR; a config: this group's own."""
+    scheduler: Annotated[
+        Literal["inherit"] | LRSchedulerConfig | None, BeforeValidator(_none_marker)
+    ] = "inherit"
+    """``"inherit"``: the global scheduler; ``None`` (or ``"none"``): constant LR; a config:
+    this group's own. A dump with ``exclude_none`` writes ``None`` as ``"none"``."""
+
+    __dump_none_as__: ClassVar[Mapping[str, str]] = {"scheduler": "none"}
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -8,15 +8,20 @@ rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import importlib
+import re
+import threading
 import typing
+import warnings
 import weakref
-from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic import BaseModel, TypeAdapter
+
+from ._registry_hooks import PydanticHooks
 
 __all__ = ["RegistrationError", "Registry"]
 
@@ -28,6 +33,17 @@ class RegistrationError(TypeError):
     """A class cannot be registered (wrong base, bad tag, tag already taken)."""
 
 
+_TAG = re.compile(r"[A-Za-z0-9_]+", re.ASCII)
+
+
+class _State(NamedTuple):
+    """What a registry holds, replaced as a whole (copy on write): a reader takes one
+    snapshot and never sees a half-made registration."""
+
+    classes: dict[str, type[Any]]  # canonical tag -> class
+    keys: dict[str, str]  # normalized tag or alias -> canonical tag
+
+
 def _normalize(tag: str) -> str:
     """The key under which tags and aliases are compared: case-insensitive, without ``_``/``-``.
 
@@ -37,7 +53,7 @@ def _normalize(tag: str) -> str:
     return tag.replace("_", "").replace("-", "").lower()
 
 
-class Registry(Generic[TBase]):
+class Registry(PydanticHooks, Generic[TBase]):
     """An open discriminated union of pydantic models sharing a base class.
 
     Args:
@@ -63,11 +79,22 @@ class Registry(Generic[TBase]):
         ['cat']
     """
 
-    def __init__(self, base_cls: type[TBase], discriminator: str = "name") -> None:
+    base_cls: type[TBase]
+    """The class every registered class derives from."""
+
+    def __init__(
+        self,
+        base_cls: type[TBase],
+        discriminator: str = "name",
+        *,
+        builtins: str | None = None,
+    ) -> None:
         self.base_cls = base_cls
         self.discriminator = discriminator
-        self._classes: dict[str, type[TBase]] = {}
-        self._keys: dict[str, str] = {}  # normalized tag or alias -> canonical tag
+        self._builtins = builtins
+        self._builtins_loaded = builtins is None
+        self._state = _State({}, {})
+        self._lock = threading.RLock()  # serializes writers; readers use one _state snapshot
         self._adapter: TypeAdapter[Any] | None = None  # built on first construct()
         # One set per JSON-schema generator: the classes whose schema is being written,
         # so that a recursive registry (sequential -> phase -> any scheduler) emits a $ref.
@@ -78,17 +105,51 @@ class Registry(Generic[TBase]):
     def __repr__(self) -> str:
         return f"Registry({self.base_cls.__name__}, tags={self.tags()})"
 
+    # ------------------------------------------------------------------ built-ins
+
+    def _loaded(self) -> _State:
+        """The current state, after the built-in classes are registered.
+
+        The built-ins register themselves when their module (``builtins``) is imported. A
+        thread that reaches the registry while another thread is still importing that module
+        waits here for the import to finish (Python's per-module import lock), so it never
+        sees a half-filled registry.
+        """
+        if not self._builtins_loaded and self._builtins is not None:
+            # Inside the import itself (the module registering its classes) this returns
+            # the partial module at once: only that thread can see the registry filling.
+            module = importlib.import_module(self._builtins)
+            spec = getattr(module, "__spec__", None)
+            if not getattr(spec, "_initializing", False):
+                self._builtins_loaded = True
+        return self._state
+
+    def _classes_now(self) -> dict[str, type[Any]]:
+        return self._loaded().classes
+
+    def _is_builtin(self, cls: type[Any]) -> bool:
+        package = self._builtins
+        return package is not None and (
+            cls.__module__ == package or cls.__module__.startswith(package + ".")
+        )
+
     # ------------------------------------------------------------------ registration
 
     def register(self, cls: TClass) -> TClass:
         """Class decorator: adds ``cls`` under the tag of its discriminator field.
 
         A class may also declare ``aliases: ClassVar[tuple[str, ...]]``: further names that
-        are accepted (case-insensitively) and written back under the canonical tag.
+        are accepted (case-insensitively) and written back under the canonical tag. A tag or
+        alias is ASCII letters, digits and ``_``, with at least one letter or digit.
+
+        Registering a class with the same module and qualified name as the class holding its
+        tag (a notebook cell run again) replaces that class, with a warning naming the tag.
+        Registration is thread-safe: of two threads registering different classes under one
+        tag, one wins and the other gets the error.
 
         Raises:
             RegistrationError: ``cls`` does not derive from the base class, its discriminator
-                is not a one-value ``Literal``, or its tag or an alias is taken.
+                is not a one-value ``Literal``, its tag or an alias is malformed or taken.
         """
         if not (isinstance(cls, type) and issubclass(cls, self.base_cls)):
             raise RegistrationError(
@@ -101,20 +162,111 @@ class Registry(Generic[TBase]):
             cls.model_rebuild(_parent_namespace_depth=3, raise_errors=False)
         tag = self._tag_of(cls)
         aliases: tuple[str, ...] = tuple(getattr(cls, "aliases", ()) or ())
+        for name in (tag, *aliases):
+            self._check_tag(cls, name)
         keys = {_normalize(tag)} | {_normalize(a) for a in aliases}
-        for key in sorted(keys):
-            owner_tag = self._keys.get(key)
-            if owner_tag is not None and self._classes[owner_tag] is not cls:
-                owner = self._classes[owner_tag]
-                raise RegistrationError(
-                    f"cannot register {cls.__qualname__} under {self.discriminator}={tag!r}: "
-                    f"the name {key!r} is already taken by {owner.__qualname__} "
-                    f"({self.discriminator}={owner_tag!r})"
-                )
-        self._classes[tag] = typing.cast("type[TBase]", cls)
-        for key in keys:
-            self._keys[key] = tag
+        if not self._is_builtin(cls):
+            self._loaded()  # a user class meets every built-in tag
+        with self._lock:
+            classes, owners = dict(self._state.classes), dict(self._state.keys)
+            replaced = self._replaced(cls, tag, classes)
+            if replaced is not None:  # the same class, defined again: drop the old one
+                classes.pop(tag)
+                owners = {k: t for k, t in owners.items() if t != tag}
+            for key in sorted(keys):
+                owner_tag = owners.get(key)
+                if owner_tag is not None and classes[owner_tag] is not cls:
+                    owner = classes[owner_tag]
+                    raise RegistrationError(
+                        f"cannot register {cls.__qualname__} under {self.discriminator}="
+                        f"{tag!r}: the name {key!r} is already taken by {owner.__qualname__} "
+                        f"({self.discriminator}={owner_tag!r})"
+                    )
+            classes[tag] = cls
+            owners.update(dict.fromkeys(keys, tag))
+            self._state = _State(classes, owners)
+        if replaced is not None:
+            warnings.warn(
+                f"{self.discriminator}={tag!r}: {cls.__module__}.{cls.__qualname__} was "
+                "registered again; the new definition replaces the old one",
+                stacklevel=2,
+            )
         return typing.cast(TClass, cls)
+
+    def _replaced(
+        self, cls: type[Any], tag: str, classes: Mapping[str, type[Any]]
+    ) -> type[Any] | None:
+        """The class ``cls`` replaces: the holder of ``tag`` if it is another class of the
+        same module and qualified name (a re-run notebook cell, a reloaded module)."""
+        holder = classes.get(tag)
+        if holder is None or holder is cls:
+            return None
+        same = (holder.__module__, holder.__qualname__) == (cls.__module__, cls.__qualname__)
+        return holder if same else None
+
+    def _check_tag(self, cls: type[Any], name: object) -> None:
+        if not isinstance(name, str) or not _TAG.fullmatch(name) or not _normalize(name):
+            raise RegistrationError(
+                f"cannot register {cls.__qualname__}: {name!r} is not a valid "
+                f"{self.discriminator}; use ASCII letters, digits and '_', with at least one "
+                "letter or digit"
+            )
+
+    def unregister(self, tag: str) -> type[TBase]:
+        """Remove the user class registered under ``tag`` (or one of its aliases).
+
+        Returns:
+            The class removed.
+
+        Raises:
+            KeyError: Nothing is registered under ``tag``.
+            RegistrationError: ``tag`` is a built-in of nshsched (built-ins stay).
+        """
+        self._loaded()
+        with self._lock:
+            canonical = self.resolve(tag)
+            classes, owners = dict(self._state.classes), dict(self._state.keys)
+            cls = classes[canonical]
+            if self._is_builtin(cls):
+                raise RegistrationError(
+                    f"cannot unregister {self.discriminator}={canonical!r}: it is a built-in "
+                    f"({cls.__qualname__}); only classes you registered can be removed"
+                )
+            del classes[canonical]
+            owners = {k: t for k, t in owners.items() if t != canonical}
+            self._state = _State(classes, owners)
+        return typing.cast("type[TBase]", cls)
+
+    @contextlib.contextmanager
+    def scoped(self) -> Iterator[Registry[TBase]]:
+        """A block whose registrations (and unregistrations) are undone when it ends.
+
+        On exit the registry holds exactly what it held on entry, whatever happened inside
+        (for tests and experiments). Not meant to overlap with registrations made by other
+        threads at the same time: those are undone too.
+
+        Example:
+            >>> from typing import Literal
+            >>> import nshsched as S
+            >>> with S.lr_scheduler_registry.scoped():
+            ...     @S.lr_scheduler_registry.register
+            ...     class Half(S.ClosedFormLRSchedulerConfigBase):
+            ...         name: Literal["half"] = "half"
+            ...         def multiplier(self, step, length):
+            ...             return 0.5
+            ...     "half" in S.lr_scheduler_registry
+            True
+            >>> "half" in S.lr_scheduler_registry
+            False
+        """
+        self._loaded()
+        with self._lock:
+            saved = self._state
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._state = saved
 
     def _tag_of(self, cls: type[BaseModel]) -> str:
         field = cls.model_fields.get(self.discriminator)
@@ -141,16 +293,28 @@ class Registry(Generic[TBase]):
 
     def tags(self) -> list[str]:
         """The canonical tags, sorted."""
-        return sorted(self._classes)
+        return sorted(self._loaded().classes)
 
     def __contains__(self, tag: object) -> bool:
-        return isinstance(tag, str) and _normalize(tag) in self._keys
+        return isinstance(tag, str) and self._find(tag) is not None
 
     def __iter__(self) -> typing.Iterator[type[TBase]]:
-        return iter(self._classes[t] for t in self.tags())
+        classes = self._loaded().classes
+        return iter([classes[t] for t in sorted(classes)])
 
     def __len__(self) -> int:
-        return len(self._classes)
+        return len(self._loaded().classes)
+
+    def _find(self, tag: str) -> tuple[str, type[TBase]] | None:
+        """The canonical tag and class for ``tag`` or one of its aliases; ``None`` if unknown.
+
+        The one place an unknown tag is met (validation, :meth:`get`, ``in``).
+        """
+        state = self._loaded()
+        canonical = state.keys.get(_normalize(tag))
+        if canonical is None:
+            return None
+        return canonical, state.classes[canonical]
 
     def resolve(self, tag: str) -> str:
         """The canonical tag for ``tag`` or one of its aliases.
@@ -158,14 +322,21 @@ class Registry(Generic[TBase]):
         Raises:
             KeyError: Unknown tag; the message lists the registered tags and the closest one.
         """
-        canonical = self._keys.get(_normalize(tag))
-        if canonical is None:
+        found = self._find(tag)
+        if found is None:
             raise KeyError(self._unknown_message(tag))
-        return canonical
+        return found[0]
 
     def get(self, tag: str) -> type[TBase]:
-        """The class registered under ``tag`` (or one of its aliases)."""
-        return self._classes[self.resolve(tag)]
+        """The class registered under ``tag`` (or one of its aliases).
+
+        Raises:
+            KeyError: Unknown tag; the message lists the registered tags and the closest one.
+        """
+        found = self._find(tag)
+        if found is None:
+            raise KeyError(self._unknown_message(tag))
+        return found[1]
 
     def construct(self, data: TBase | Mapping[str, Any]) -> TBase:
         """Validate ``data`` (a mapping with the discriminator) into its registered class.
@@ -190,122 +361,8 @@ class Registry(Generic[TBase]):
                 msg += f" (did you mean {by_key[close[0]]!r}?)"
         return msg
 
-    # ------------------------------------------------------------------ pydantic hooks
-
-    def _validate(self, value: Any, info: core_schema.ValidationInfo | None) -> BaseModel:
-        if isinstance(value, BaseModel):
-            cls = type(value)
-            if isinstance(value, self.base_cls) and self._classes.get(self._safe_tag(cls)) is cls:
-                return value
-            raise PydanticCustomError(
-                "unregistered_class",
-                "{cls} is not registered in the {base} registry; decorate it with "
-                "@<registry>.register",
-                {"cls": cls.__qualname__, "base": self.base_cls.__name__},
-            )
-        if not isinstance(value, Mapping):
-            raise PydanticCustomError(
-                "registry_type",
-                "expected a mapping with a {disc} key naming a {base}, got {kind}",
-                {
-                    "disc": repr(self.discriminator),
-                    "base": self.base_cls.__name__,
-                    "kind": type(value).__name__,
-                },
-            )
-        if self.discriminator not in value:
-            raise PydanticCustomError(
-                "missing_tag",
-                "missing {disc}: which {base}? registered: {tags}",
-                {
-                    "disc": repr(self.discriminator),
-                    "base": self.base_cls.__name__,
-                    "tags": ", ".join(self.tags()),
-                },
-            )
-        tag = value[self.discriminator]
-        canonical = self._keys.get(_normalize(tag)) if isinstance(tag, str) else None
-        if canonical is None:
-            raise PydanticCustomError("unknown_tag", self._unknown_message(tag).replace("{", "{{"))
-        data = dict(value)
-        data[self.discriminator] = canonical
-        cls = self._classes[canonical]
-        if info is None:
-            return cls.model_validate(data)
-        # A ValidationError raised here keeps its nested location (``a.b.lr``).
-        return cls.model_validate(data, context=info.context)
-
     def _safe_tag(self, cls: type[BaseModel]) -> str:
         try:
             return self._tag_of(cls)
         except RegistrationError:
             return ""
-
-    def _serialize(self, value: Any, info: core_schema.SerializationInfo) -> Any:
-        if not isinstance(value, BaseModel):
-            return value
-        data = type(value).__pydantic_serializer__.to_python(
-            value,
-            mode=info.mode,
-            by_alias=info.by_alias,
-            exclude_unset=info.exclude_unset,
-            exclude_defaults=info.exclude_defaults,
-            exclude_none=info.exclude_none,
-            round_trip=info.round_trip,
-            serialize_as_any=info.serialize_as_any,
-        )
-        if isinstance(data, dict):
-            # The tag is always written, even with exclude_unset/exclude_defaults, or the
-            # dump could not be read back.
-            tag = getattr(value, self.discriminator)
-            data = {
-                self.discriminator: tag,
-                **{k: v for k, v in data.items() if k != self.discriminator},
-            }
-        return data
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.with_info_plain_validator_function(
-            self._validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                self._serialize, info_arg=True
-            ),
-        )
-
-    def __get_pydantic_json_schema__(
-        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        # The generator itself (not the handler) stores each class under $defs and answers
-        # with a $ref; a class already being written is referenced, which ends the recursion.
-        generator = handler.generate_json_schema  # type: ignore[attr-defined]
-        seen = self._json_seen.setdefault(generator, set())
-        one_of: list[JsonSchemaValue] = []
-        mapping: dict[str, str] = {}
-        for tag in self.tags():
-            cls = self._classes[tag]
-            cls_schema = typing.cast(core_schema.CoreSchema, cls.__pydantic_core_schema__)
-            ref = _core_ref(cls_schema)
-            if cls in seen and ref is not None:
-                json = generator.generate_inner(core_schema.definition_reference_schema(ref))
-            else:
-                seen.add(cls)
-                json = generator.generate_inner(cls_schema)
-            one_of.append(json)
-            if "$ref" in json:
-                mapping[tag] = json["$ref"]
-        result: JsonSchemaValue = {
-            "oneOf": one_of,
-            "discriminator": {"propertyName": self.discriminator, "mapping": mapping},
-        }
-        return result
-
-
-def _core_ref(schema: Mapping[str, Any]) -> str | None:
-    """The definition reference of a model's core schema, where pydantic gave it one."""
-    if "ref" in schema:
-        return typing.cast(str, schema["ref"])
-    if schema.get("type") == "definitions":
-        return _core_ref(schema["schema"])
-    return None

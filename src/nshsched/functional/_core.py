@@ -60,7 +60,12 @@ class _MathOps:
 
     @staticmethod
     def power(x: Any, p: Any) -> Any:
-        return x**p
+        # Python floats raise where numpy gives inf (2.0 ** 1025): answer as the array path
+        # does, so the runtime's finiteness check names the schedule instead of a traceback.
+        try:
+            return x**p
+        except OverflowError:
+            return math.inf
 
     @staticmethod
     def floor_div(a: Any, b: Any) -> Any:

@@ -278,7 +278,10 @@ class ClosedFormLRSchedulerConfigBase(LRSchedulerConfigBase):
         return build_scheduler(self, optimizer, length)
 
 
-lr_scheduler_registry: Registry[LRSchedulerConfigBase] = Registry(LRSchedulerConfigBase)  # type: ignore[type-abstract]
+lr_scheduler_registry: Registry[LRSchedulerConfigBase] = Registry(
+    LRSchedulerConfigBase,  # type: ignore[type-abstract]
+    builtins="nshsched.lr_scheduler",
+)
 """Every LR scheduler config, by its ``name`` tag."""
 
 LRSchedulerConfig: TypeAlias = Annotated[LRSchedulerConfigBase, lr_scheduler_registry]

@@ -128,9 +128,9 @@ class OneCycleLRConfig(_MomentumCyclingBase):
     """Fraction of the cycle spent increasing the LR, in (0, 1)."""
     anneal_strategy: Literal["cos", "linear"] = "cos"
     """How each phase moves between its ends."""
-    base_momentum: float = 0.85
+    base_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.85
     """Momentum at the LR peak."""
-    max_momentum: float = 0.95
+    max_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.95
     """Momentum at the start and the end of the cycle."""
     div_factor: Annotated[float, Field(gt=0)] = 25.0
     """Initial LR = ``max_lr / div_factor``."""
@@ -226,9 +226,9 @@ class CyclicLRConfig(_MomentumCyclingBase):
     scale_mode: Literal["cycle", "iterations"] | None = None
     """What the amplitude policy is a function of; ``None``: the mode's own (the only
     accepted value otherwise)."""
-    base_momentum: float = 0.8
+    base_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.8
     """Momentum at the LR peak."""
-    max_momentum: float = 0.9
+    max_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
     """Momentum at the cycle's start."""
 
     @model_validator(mode="after")

@@ -1,17 +1,28 @@
 """The Adam family: ``AdamW``, ``Adam``, ``Adamax``, ``NAdam``, ``RAdam``, ``SparseAdam``,
 ``Adafactor``.
 
-Every field is named like torch's keyword and has torch 2.13's default, except ``lr``, which
-must be given (torch has a default). ``lr`` is a float (torch also accepts a 1-element Tensor).
+Every field is named like torch's keyword and has the newest torch's (2.14) default, except
+``lr``, which must be given (torch has a default). ``lr`` is a float (torch also accepts a
+1-element Tensor). Ranges go beyond torch's own checks where torch would produce ``nan`` or
+``inf`` (see the Optimizers page).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from .base import Beta, LearningRate, NonNegative, TorchOptimizerConfigBase, optimizer_registry
+from .base import (
+    Beta,
+    Epsilon,
+    LearningRate,
+    NonNegative,
+    SquaredEpsilon,
+    TorchOptimizerConfigBase,
+    optimizer_registry,
+)
 
 __all__ = [
     "AdafactorConfig",
@@ -58,7 +69,7 @@ class AdamWConfig(TorchOptimizerConfigBase):
     """Learning rate :math:`\\gamma` (required)."""
     betas: tuple[Beta, Beta] = (0.9, 0.999)
     """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: NonNegative = 1e-8
+    eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability."""
     weight_decay: NonNegative = 1e-2
     """Decoupled weight decay :math:`\\lambda` (multiplied by ``lr``)."""
@@ -101,12 +112,13 @@ class AdamConfig(TorchOptimizerConfigBase):
     """
 
     torch_name: ClassVar[str] = "Adam"
+    torch_keyword_versions: ClassVar[Mapping[str, str]] = {"decoupled_weight_decay": "2.7"}
     name: Literal["adam"] = "adam"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
     betas: tuple[Beta, Beta] = (0.9, 0.999)
     """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: NonNegative = 1e-8
+    eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability."""
     weight_decay: NonNegative = 0.0
     """Weight decay :math:`\\lambda` (L2 penalty unless ``decoupled_weight_decay``)."""
@@ -152,7 +164,7 @@ class AdamaxConfig(TorchOptimizerConfigBase):
     """Learning rate :math:`\\gamma` (required)."""
     betas: tuple[Beta, Beta] = (0.9, 0.999)
     """Decay rates of the first moment and of the infinity norm, each in ``[0, 1)``."""
-    eps: NonNegative = 1e-8
+    eps: Epsilon = 1e-8
     """Added to the infinity norm for numerical stability."""
     weight_decay: NonNegative = 0.0
     """L2 penalty :math:`\\lambda`."""
@@ -195,7 +207,7 @@ class NAdamConfig(TorchOptimizerConfigBase):
     """Learning rate :math:`\\gamma` (required)."""
     betas: tuple[Beta, Beta] = (0.9, 0.999)
     """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: NonNegative = 1e-8
+    eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability."""
     weight_decay: NonNegative = 0.0
     """Weight decay (L2 penalty unless ``decoupled_weight_decay``)."""
@@ -244,7 +256,7 @@ class RAdamConfig(TorchOptimizerConfigBase):
     """Learning rate :math:`\\gamma` (required)."""
     betas: tuple[Beta, Beta] = (0.9, 0.999)
     """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: NonNegative = 1e-8
+    eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability."""
     weight_decay: NonNegative = 0.0
     """Weight decay (L2 penalty unless ``decoupled_weight_decay``)."""
@@ -278,7 +290,7 @@ class SparseAdamConfig(TorchOptimizerConfigBase):
     """Learning rate (required, ``> 0``)."""
     betas: tuple[Beta, Beta] = (0.9, 0.999)
     """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: Annotated[float, Field(gt=0.0)] = 1e-8
+    eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability (``> 0``)."""
     maximize: bool = False
     """Maximize the objective instead of minimizing it."""
@@ -320,7 +332,7 @@ class AdafactorConfig(TorchOptimizerConfigBase):
     """Learning rate :math:`\\gamma` (required): the maximum relative step size."""
     beta2_decay: Annotated[float, Field(le=0.0)] = -0.8
     """Exponent :math:`c \\le 0` of the second-moment decay schedule :math:`1 - t^c`."""
-    eps: tuple[NonNegative | None, NonNegative] = (None, 1e-3)
+    eps: tuple[SquaredEpsilon | None, NonNegative] = (None, 1e-3)
     """:math:`(\\epsilon_1, \\epsilon_2)`: floor of the second moment (``None``: the dtype's
     eps) and floor of the parameter RMS."""
     d: Annotated[float, Field(ge=1.0)] = 1.0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import inspect
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self, override
 
 from ..config import Config
@@ -18,11 +18,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Beta",
+    "Epsilon",
     "LearningRate",
     "NonNegative",
     "OptimizerConfig",
     "OptimizerConfigBase",
+    "SquaredEpsilon",
     "TorchOptimizerConfigBase",
+    "UnitInterval",
     "optimizer_registry",
 ]
 
@@ -33,10 +36,50 @@ LearningRate: TypeAlias = Annotated[float, Field(ge=0.0)]
 """A learning rate: a float ``>= 0`` (torch also accepts a 1-element Tensor; configs do not)."""
 
 NonNegative: TypeAlias = Annotated[float, Field(ge=0.0)]
-"""A float ``>= 0`` (epsilons, weight decays, momenta)."""
+"""A float ``>= 0`` (weight decays, decay rates)."""
 
 Beta: TypeAlias = Annotated[float, Field(ge=0.0, lt=1.0)]
 """An exponential-average coefficient in ``[0, 1)``."""
+
+UnitInterval: TypeAlias = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A coefficient in ``[0, 1]`` (momenta, dampening, smoothing constants): torch only checks
+``>= 0``, but above 1 the average it weighs grows geometrically, or turns negative."""
+
+FLOAT32_TINY = 1.1754943508222875e-38
+"""The smallest normal float32: a smaller epsilon is 0 (or denormal) in a float32 step."""
+
+
+def _at_least(minimum: float, why: str) -> Callable[[float], float]:
+    def check(value: float) -> float:
+        if value < minimum:
+            raise ValueError(f"must be at least {minimum:.3g} ({why}), got {value!r}")
+        return value
+
+    return check
+
+
+Epsilon: TypeAlias = Annotated[
+    float,
+    Field(gt=0.0),
+    AfterValidator(
+        _at_least(FLOAT32_TINY, "the smallest normal float32; float32 arithmetic rounds less to 0")
+    ),
+]
+"""A numerical-stability term added to a denominator: torch accepts 0, but with ``eps = 0``
+a parameter whose gradient is exactly zero gets ``0 / 0 = nan`` at its first step; so does
+an epsilon below the smallest normal float32 (``1.18e-38``), which float32 arithmetic
+rounds to 0."""
+
+SquaredEpsilon: TypeAlias = Annotated[
+    float,
+    Field(gt=0.0),
+    AfterValidator(
+        _at_least(
+            FLOAT32_TINY**0.5, "its square must stay a normal float32; torch clamps at eps ** 2"
+        )
+    ),
+]
+"""An epsilon that torch squares (Adafactor's ``eps[0]``): at least ``1.08e-19``."""
 
 
 class OptimizerConfigBase(Config):
@@ -58,7 +101,10 @@ class OptimizerConfigBase(Config):
         """
 
 
-optimizer_registry = Registry(OptimizerConfigBase)  # type: ignore[type-abstract]
+optimizer_registry = Registry(
+    OptimizerConfigBase,  # type: ignore[type-abstract]
+    builtins="nshsched.optimizer",
+)
 """Every optimizer config, by tag. Torch class names (``"AdamW"``, ``"RMSprop"``) resolve too."""
 
 OptimizerConfig = Annotated[OptimizerConfigBase, optimizer_registry]
@@ -84,6 +130,10 @@ class TorchOptimizerConfigBase(OptimizerConfigBase):
     torch_min_version: ClassVar[str | None] = None
     """The first torch release with :attr:`torch_name` (``None``: older than torch 2.0)."""
 
+    torch_keyword_versions: ClassVar[Mapping[str, str]] = {}
+    """Keywords newer than the class itself: keyword -> the first torch release with it
+    (named in the error when such a keyword is set with an older torch)."""
+
     @model_validator(mode="after")
     def _check_fused(self) -> Self:
         # torch raises these at construction; say so at validation instead, with the values.
@@ -93,6 +143,21 @@ class TorchOptimizerConfigBase(OptimizerConfigBase):
             raise ValueError(f"{fused=} and {foreach=} cannot both be True")
         if fused and differentiable:
             raise ValueError(f"{fused=} does not support {differentiable=}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_decay_per_step(self) -> Self:
+        # Every torch optimizer scales its decay term by the LR: beyond lr * decay = 1 one
+        # step removes more than the whole weight (its sign flips) and the weights grow
+        # geometrically, to inf in float32 within a few steps.
+        lr = getattr(self, "lr", None)
+        for key in ("weight_decay", "lambd"):
+            decay = getattr(self, key, None)
+            if isinstance(lr, float) and isinstance(decay, float) and lr * decay > 1:
+                raise ValueError(
+                    f"lr * {key} must be <= 1, got {lr=} * {key}={decay} = {lr * decay:.3g}: "
+                    "one step would remove more than the whole weight"
+                )
         return self
 
     @classmethod
@@ -132,10 +197,13 @@ class TorchOptimizerConfigBase(OptimizerConfigBase):
                     continue
                 import torch
 
+                since = self.torch_keyword_versions.get(key)
+                need = f"torch>={since}" if since else "a newer torch"
                 raise ValueError(
-                    f"{type(self).__name__}.{key}={value!r}: torch.optim.{self.torch_name} "
-                    f"in the installed torch {torch.__version__} has no {key!r} keyword; "
-                    f"upgrade torch or leave {key} at its default {info.default!r}"
+                    f"{type(self).__name__}.{key}={value!r} needs {need}: "
+                    f"torch.optim.{self.torch_name} in the installed torch {torch.__version__} "
+                    f"has no {key!r} keyword; upgrade torch or leave {key} at its default "
+                    f"{info.default!r}"
                 )
             kwargs[key] = value
         return kwargs

@@ -1,17 +1,27 @@
 """``SGD``, ``ASGD``, ``Adadelta``, ``Adagrad``, ``RMSprop``, ``Rprop``, ``LBFGS``, ``Muon``.
 
-Every field is named like torch's keyword and has torch 2.13's default, except ``lr``, which
-must be given (torch has a default). ``lr`` is a float (torch also accepts a 1-element Tensor).
+Every field is named like torch's keyword and has the newest torch's (2.14) default, except
+``lr``, which must be given (torch has a default). ``lr`` is a float (torch also accepts a
+1-element Tensor). Ranges go beyond torch's own checks where torch would produce ``nan`` or
+``inf`` (see the Optimizers page).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self
 
-from .base import LearningRate, NonNegative, TorchOptimizerConfigBase, optimizer_registry
+from .base import (
+    Epsilon,
+    LearningRate,
+    NonNegative,
+    TorchOptimizerConfigBase,
+    UnitInterval,
+    optimizer_registry,
+)
 
 __all__ = [
     "ASGDConfig",
@@ -23,6 +33,13 @@ __all__ = [
     "RpropConfig",
     "SGDConfig",
 ]
+
+
+def _ordered(bounds: tuple[float, float]) -> tuple[float, float]:
+    low, high = bounds
+    if low > high:
+        raise ValueError(f"the lower bound {low} is above the upper bound {high}")
+    return bounds
 
 
 @optimizer_registry.register
@@ -48,9 +65,9 @@ class SGDConfig(TorchOptimizerConfigBase):
     name: Literal["sgd"] = "sgd"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    momentum: NonNegative = 0.0
-    """Momentum factor :math:`\\mu`."""
-    dampening: float = 0.0
+    momentum: UnitInterval = 0.0
+    """Momentum factor :math:`\\mu`, in ``[0, 1]``."""
+    dampening: UnitInterval = 0.0
     """Dampening :math:`\\tau` of the momentum."""
     weight_decay: NonNegative = 0.0
     """L2 penalty :math:`\\lambda`."""
@@ -102,11 +119,11 @@ class ASGDConfig(TorchOptimizerConfigBase):
     name: Literal["asgd"] = "asgd"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    lambd: float = 1e-4
+    lambd: NonNegative = 1e-4
     """Decay term :math:`\\lambda`."""
-    alpha: float = 0.75
-    """Power :math:`\\alpha` of the step-size decay."""
-    t0: float = 1e6
+    alpha: UnitInterval = 0.75
+    """Power :math:`\\alpha` of the step-size decay, in ``[0, 1]``."""
+    t0: NonNegative = 1e6
     """Step :math:`t_0` at which averaging starts."""
     weight_decay: NonNegative = 0.0
     """L2 penalty :math:`w`."""
@@ -145,9 +162,9 @@ class AdadeltaConfig(TorchOptimizerConfigBase):
     name: Literal["adadelta"] = "adadelta"
     lr: LearningRate
     """Coefficient :math:`\\gamma` scaling the update (required; torch's default is 1.0)."""
-    rho: Annotated[float, Field(ge=0.0, le=1.0)] = 0.9
+    rho: UnitInterval = 0.9
     """Decay rate :math:`\\rho` of the squared-gradient and squared-update averages."""
-    eps: NonNegative = 1e-6
+    eps: Epsilon = 1e-6
     """Added inside the square roots for numerical stability."""
     weight_decay: NonNegative = 0.0
     """L2 penalty :math:`\\lambda`."""
@@ -192,7 +209,7 @@ class AdagradConfig(TorchOptimizerConfigBase):
     """L2 penalty :math:`\\lambda`."""
     initial_accumulator_value: NonNegative = 0.0
     """Initial value of the squared-gradient sum."""
-    eps: NonNegative = 1e-10
+    eps: Epsilon = 1e-10
     """Added to the denominator for numerical stability."""
     foreach: bool | None = None
     """Use the multi-tensor implementation (``None``: torch decides)."""
@@ -230,16 +247,18 @@ class RMSpropConfig(TorchOptimizerConfigBase):
     name: Literal["rmsprop"] = "rmsprop"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    alpha: NonNegative = 0.99
-    """Smoothing constant :math:`\\alpha` of the squared-gradient average."""
-    eps: NonNegative = 1e-8
+    alpha: UnitInterval = 0.99
+    """Smoothing constant :math:`\\alpha` of the squared-gradient average, in ``[0, 1]``
+    (torch accepts more; above 1 the average turns negative and its square root is ``nan``)."""
+    eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability."""
     weight_decay: NonNegative = 0.0
     """L2 penalty :math:`\\lambda`."""
-    momentum: NonNegative = 0.0
-    """Momentum factor :math:`\\mu`."""
+    momentum: UnitInterval = 0.0
+    """Momentum factor :math:`\\mu`, in ``[0, 1]``."""
     centered: bool = False
-    """Normalize by the estimated variance of the gradient instead of its second moment."""
+    """Normalize by the estimated variance of the gradient instead of its second moment
+    (needs ``alpha >= 1e-6``)."""
     capturable: bool = False
     """Allow capturing the step in a CUDA graph."""
     foreach: bool | None = None
@@ -248,6 +267,19 @@ class RMSpropConfig(TorchOptimizerConfigBase):
     """Maximize the objective instead of minimizing it."""
     differentiable: bool = False
     """Let autograd differentiate through the step."""
+
+    @model_validator(mode="after")
+    def _check_centered(self) -> Self:
+        if self.centered and self.alpha < _MIN_CENTERED_ALPHA:
+            raise ValueError(
+                f"centered=True needs alpha >= {_MIN_CENTERED_ALPHA:g}, got alpha={self.alpha}: "
+                "the variance estimate v - mean(g)**2 is then 0 or, rounded in float32, below "
+                "0, and its square root nan"
+            )
+        return self
+
+
+_MIN_CENTERED_ALPHA = 1e-6
 
 
 @optimizer_registry.register
@@ -282,7 +314,7 @@ class RpropConfig(TorchOptimizerConfigBase):
     )
     """:math:`(\\eta^-, \\eta^+)`: factors shrinking (in ``(0, 1)``) and growing (``> 1``) the
     step size."""
-    step_sizes: tuple[float, float] = (1e-6, 50.0)
+    step_sizes: Annotated[tuple[NonNegative, NonNegative], AfterValidator(_ordered)] = (1e-6, 50.0)
     """:math:`(\\Gamma_{min}, \\Gamma_{max})`: the bounds of the step size."""
     capturable: bool = False
     """Allow capturing the step in a CUDA graph."""
@@ -310,7 +342,8 @@ class LBFGSConfig(TorchOptimizerConfigBase):
     :math:`\gamma` ``lr``, :math:`m` ``history_size``; one ``step`` runs up to ``max_iter``
     iterations and ``max_eval`` evaluations of the closure.
 
-    Differs from torch: ``lr`` has no default (torch: 1). ``line_search_fn`` other than
+    Differs from torch: ``lr`` has no default (torch: 1) and must be ``> 0``;
+    ``max_iter``, ``max_eval`` and ``history_size`` must be ``>= 1``. ``line_search_fn`` other than
     ``"strong_wolfe"``/``None`` is a validation error (torch raises on the first step). As in
     torch, only one parameter group is supported.
 
@@ -318,21 +351,26 @@ class LBFGSConfig(TorchOptimizerConfigBase):
     """
 
     torch_name: ClassVar[str] = "LBFGS"
+    torch_keyword_versions: ClassVar[Mapping[str, str]] = {"maximize": "2.14"}
     name: Literal["lbfgs"] = "lbfgs"
-    lr: LearningRate
-    """Learning rate :math:`\\gamma` (required)."""
-    max_iter: int = 20
-    """Maximal number of iterations per ``step``."""
-    max_eval: int | None = None
+    lr: Annotated[float, Field(gt=0.0)]
+    """Learning rate :math:`\\gamma` (required, ``> 0``: torch's strong-Wolfe line search
+    divides by it)."""
+    max_iter: Annotated[int, Field(ge=1)] = 20
+    """Maximal number of iterations per ``step`` (``>= 1``)."""
+    max_eval: Annotated[int, Field(ge=1)] | None = None
     """Maximal number of closure evaluations per ``step`` (``None``: ``max_iter * 5 // 4``)."""
-    tolerance_grad: float = 1e-7
+    tolerance_grad: NonNegative = 1e-7
     """Termination tolerance on first-order optimality."""
-    tolerance_change: float = 1e-9
+    tolerance_change: NonNegative = 1e-9
     """Termination tolerance on function value or parameter changes."""
-    history_size: int = 100
-    """Update history size :math:`m`."""
+    history_size: Annotated[int, Field(ge=1)] = 100
+    """Update history size :math:`m` (``>= 1``: torch fails on the second iteration with 0)."""
     line_search_fn: Literal["strong_wolfe"] | None = None
     """``"strong_wolfe"`` or ``None`` (a fixed step of ``lr``)."""
+    maximize: bool = False
+    """Maximize the objective instead of minimizing it (torch >= 2.14; with an older torch
+    only the default ``False`` builds)."""
 
 
 @optimizer_registry.register
@@ -354,7 +392,9 @@ class MuonConfig(TorchOptimizerConfigBase):
     :math:`\sqrt{\max(1, A/B)}`, ``"match_rms_adamw"`` :math:`0.2 \sqrt{\max(A, B)}`.
 
     Differs from torch: ``lr`` has no default (torch: 1e-3). ``ns_steps >= 100`` and an
-    unknown ``adjust_lr_fn`` are validation errors (torch raises later). As in torch, every
+    unknown ``adjust_lr_fn`` are validation errors (torch raises later), and so are
+    ``ns_coefficients`` whose polynomial, iterated ``ns_steps`` times, drives a singular value
+    in ``[0, 1]`` beyond 1e3 (the update would overflow). As in torch, every
     parameter must be 2-D: put biases, norms and embeddings in another optimizer.
 
     Needs torch >= 2.9.
@@ -370,15 +410,39 @@ class MuonConfig(TorchOptimizerConfigBase):
     """Learning rate :math:`\\gamma` (required)."""
     weight_decay: NonNegative = 0.1
     """Decoupled weight decay :math:`\\lambda`."""
-    momentum: NonNegative = 0.95
-    """Momentum factor :math:`\\mu`."""
+    momentum: UnitInterval = 0.95
+    """Momentum factor :math:`\\mu`, in ``[0, 1]``."""
     nesterov: bool = True
     """Use Nesterov momentum."""
     ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315)
     """Coefficients :math:`(a, b, c)` of the quintic Newton-Schulz iteration."""
-    eps: float = 1e-7
+    eps: Epsilon = 1e-7
     """Floor of the norm that normalizes the update before the iteration."""
-    ns_steps: Annotated[int, Field(lt=100)] = 5
-    """Number of Newton-Schulz iterations :math:`k` (``< 100``)."""
+    ns_steps: Annotated[int, Field(ge=0, lt=100)] = 5
+    """Number of Newton-Schulz iterations :math:`k`, in ``[0, 100)``."""
     adjust_lr_fn: Literal["original", "match_rms_adamw"] | None = None
     """How the learning rate is scaled with the parameter's shape (``None``: ``"original"``)."""
+
+    @model_validator(mode="after")
+    def _check_newton_schulz(self) -> Self:
+        # The update is normalized to a Frobenius norm <= 1, so its singular values start
+        # in [0, 1]; each iteration maps a singular value x to a x + b x**3 + c x**5.
+        import numpy as np
+
+        a, b, c = self.ns_coefficients
+        x = np.linspace(0.0, 1.0, 2049)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(self.ns_steps):
+                x = a * x + b * x**3 + c * x**5
+                if not np.all(np.abs(x) <= _NS_LIMIT):
+                    break
+        if not np.all(np.abs(x) <= _NS_LIMIT):
+            raise ValueError(
+                f"ns_coefficients={self.ns_coefficients} iterated ns_steps={self.ns_steps} "
+                f"times drive a singular value beyond {_NS_LIMIT:g} (the orthogonalization "
+                "diverges; torch's update would overflow float32)"
+            )
+        return self
+
+
+_NS_LIMIT = 1e3
