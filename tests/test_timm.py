@@ -344,3 +344,68 @@ def test_random_cycles_equal_timm_and_stay_in_range(
     lowest_peak = min(BASES) * cycle_decay ** max(0, cycle_limit - 1)
     low, high = min(lr_min, warmup_lr_init, lowest_peak), max(*BASES, warmup_lr_init)
     assert np.all(got >= low - 1e-15) and np.all(got <= high + 1e-15)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {
+            "name": "timm_poly",
+            "t_initial": 1,
+            "cycle_limit": 0,
+            "k_decay": 1024.0,
+            "cycle_mul": 0.5,
+        },
+        {"name": "timm_poly", "t_initial": 1, "cycle_limit": 6, "cycle_mul": 3.48e-58},
+        {"name": "timm_cosine", "t_initial": 1, "cycle_limit": 6, "cycle_mul": 3.48e-58},
+        {
+            "name": "timm_tanh",
+            "t_initial": 2,
+            "cycle_limit": 9,
+            "cycle_mul": 1e18,
+            "lb": -1e18,
+            "ub": 1e18,
+        },
+        {"name": "timm_cosine", "t_initial": 3, "k_decay": 1e18, "cycle_limit": 2**53},
+        {
+            "name": "timm_cosine",
+            "t_initial": 3,
+            "k_decay": 1e-18,
+            "cycle_decay": 1e-18,
+            "cycle_limit": 50,
+        },
+    ],
+)
+def test_extreme_values_give_finite_lrs(data: dict[str, Any]) -> None:
+    """Found by the schema fuzzer: extreme cycle lengths and exponents never divide by zero
+    or overflow; every LR is finite and >= 0."""
+    cfg = S.lr_scheduler_registry.construct({**data, "t_in_epochs": False})
+    length = S.TrainingLength(steps_per_epoch=5, total_steps=40)
+    lrs = S.preview(cfg, length, list(BASES))
+    assert np.all(np.isfinite(lrs)) and np.all(lrs >= 0)
+    np.testing.assert_array_equal(nshsched_lrs_for(cfg, length), lrs)
+
+
+def nshsched_lrs_for(config: S.LRSchedulerConfigBase, length: S.TrainingLength) -> np.ndarray:
+    optimizer = make_optimizer()
+    scheduler = config.create_scheduler(optimizer, length)["scheduler"]
+    out = [[g["lr"] for g in optimizer.param_groups]]
+    for _ in range(length.total_steps):
+        optimizer.step()
+        scheduler.step()
+        out.append([g["lr"] for g in optimizer.param_groups])
+    return np.array(out)
+
+
+def test_a_growing_cycle_decay_that_overflows_within_the_training_is_refused() -> None:
+    # cycle_decay 1e6, cycles of 2 steps: at step 10 (the end of training) cycle 5, 1e30 x
+    cfg = S.TimmCosineConfig(t_initial=2, cycle_decay=1e6, cycle_limit=10, t_in_epochs=False)
+    with pytest.raises(
+        ValueError,
+        match=r"TimmCosineConfig.cycle_decay=1000000.0 multiplies the peak of cycle 5 by 1000000.0\*\*5 = 1e\+30",
+    ):
+        S.preview(cfg, S.TrainingLength(steps_per_epoch=10, total_steps=10))
+    # a growth that stays bounded within the training is timm's behaviour, kept
+    ok = S.TimmCosineConfig(t_initial=2, cycle_decay=1.5, cycle_limit=10, t_in_epochs=False)
+    lrs = S.preview(ok, S.TrainingLength(steps_per_epoch=10, total_steps=10), [1.0])[:, 0]
+    assert lrs[8] == pytest.approx(1.5**4, rel=1e-12)

@@ -21,7 +21,13 @@ from ._core import (
     warmup_curve,
 )
 from ._hf import hf_cosine_warmup_with_min_lr
-from ._timm import TimmShape, timm_cycle_curve, timm_multistep_curve, timm_step_curve
+from ._timm import (
+    TimmShape,
+    timm_cycle_curve,
+    timm_cycle_index,
+    timm_multistep_curve,
+    timm_step_curve,
+)
 from ._torch import (
     constant_lr,
     cosine_annealing_lr,
@@ -88,6 +94,7 @@ __all__ = [
     "staircase_exponential",
     "step_lr",
     "timm_cycle_curve",
+    "timm_cycle_index",
     "timm_multistep_curve",
     "timm_step_curve",
     "warmup",

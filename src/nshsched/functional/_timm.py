@@ -34,7 +34,13 @@ from typing import Any, Literal
 
 from ._core import _MATH, LRCurve, Step, constant, join, ops, shift
 
-__all__ = ["TimmShape", "timm_cycle_curve", "timm_multistep_curve", "timm_step_curve"]
+__all__ = [
+    "TimmShape",
+    "timm_cycle_curve",
+    "timm_cycle_index",
+    "timm_multistep_curve",
+    "timm_step_curve",
+]
 
 TimmShape = Literal["cosine", "tanh", "poly"]
 
@@ -50,29 +56,53 @@ def _log_floor(x: Any, base: float) -> Any:
     return np.asarray(flat, dtype=np.int64).reshape(np.shape(x))
 
 
+def _fraction(o: Any, cur: Any, length: Any) -> Any:
+    """``u_i / T_i`` clipped to ``[0, 1]``; 1 where a cycle's length underflowed to 0 (a
+    tiny ``cycle_mul``), so no division by zero and no overflow of ``u_i ** k``."""
+    if o is _MATH:
+        if not length > 0:
+            return 1.0
+        r = cur / length
+        return 0.0 if r < 0 else 1.0 if r > 1 else r
+    np = o.np
+    length = np.asarray(length, dtype=float)
+    positive = length > 0
+    r = np.where(positive, cur / np.where(positive, length, 1.0), 1.0)
+    return np.clip(r, 0.0, 1.0)
+
+
 def _shape_fn(
     shape: TimmShape, *, k_decay: float, lb: float, ub: float, power: float
-) -> Callable[[Any, Any, Any], Any]:
-    """``(ops, u_i, T_i) -> c``: the fraction of the way from ``lr_min`` to the cycle's peak."""
+) -> Callable[[Any, Any], Any]:
+    """``(ops, r) -> c`` with ``r = u_i / T_i``: the fraction of the way from ``lr_min`` to
+    the cycle's peak (timm's ``u_i^k / T_i^k`` is ``r^k``)."""
     if shape == "cosine":
 
-        def cosine(o: Any, cur: Any, length: Any) -> Any:
-            return 0.5 * (1 + o.cos(math.pi * cur**k_decay / length**k_decay))
+        def cosine(o: Any, r: Any) -> Any:
+            return 0.5 * (1 + o.cos(math.pi * r**k_decay))
 
         return cosine
     if shape == "tanh":
 
-        def tanh(o: Any, cur: Any, length: Any) -> Any:
-            tr = cur / length
+        def tanh(o: Any, r: Any) -> Any:
             fn = math.tanh if o is _MATH else o.np.tanh
-            return 0.5 * (1 - fn(lb * (1.0 - tr) + ub * tr))
+            return 0.5 * (1 - fn(lb * (1.0 - r) + ub * r))
 
         return tanh
 
-    def poly(o: Any, cur: Any, length: Any) -> Any:
-        return o.power(1 - cur**k_decay / length**k_decay, power)
+    def poly(o: Any, r: Any) -> Any:
+        return o.power(1 - r**k_decay, power)
 
     return poly
+
+
+def timm_cycle_index(u: int, t_initial: int, cycle_mul: float) -> int:
+    """The cycle timm's cosine/tanh/poly schedules are in at local step ``u`` (a large
+    number past the end of a shrinking series)."""
+    if cycle_mul == 1:
+        return u // t_initial
+    i = _log_floor(1 - u / t_initial * (1 - cycle_mul), cycle_mul)
+    return i if i >= 0 else 2**62
 
 
 def _cycles(
@@ -105,8 +135,8 @@ def _cycles(
             length = o.power(cycle_mul, i) * t_initial
             cur = o.maximum(u - (1 - o.power(cycle_mul, i)) / (1 - cycle_mul) * t_initial, 0.0)
         live = i < cycle_limit
-        c = c_of(o, cur, length)
-        gamma = o.power(cycle_decay, o.minimum(i, cycle_limit))
+        c = c_of(o, _fraction(o, cur, length))
+        gamma = o.power(cycle_decay, o.maximum(o.minimum(i, cycle_limit - 1), 0))
         return o.where(live, gamma * c, 0.0), o.where(live, c, 0.0)
 
     def scale(u: Step) -> Any:

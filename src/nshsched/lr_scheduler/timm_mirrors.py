@@ -17,6 +17,7 @@ forms of the step.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, TypeAlias
 
@@ -25,6 +26,7 @@ from typing_extensions import Self, override
 
 from .. import functional as F
 from .._quote import quote
+from ..config import MAX_MAGNITUDE
 from ..duration import DurationConfig, TrainingLength
 from .base import ClosedFormLRSchedulerConfigBase, Count, LRSchedulerMetadata, lr_scheduler_registry
 
@@ -126,8 +128,31 @@ class _TimmCycleConfigBase(_TimmConfigBase):
     from ``t = 0``, the warmup overriding their first ``warmup_t`` steps."""
 
     def cycle_kwargs(self, length: TrainingLength) -> dict[str, Any]:
+        """The arguments of :func:`nshsched.functional.timm_cycle_curve`, in ``t`` units.
+
+        Raises:
+            ValueError: A ``cycle_decay`` above 1 would grow a peak past any meaningful
+                learning rate within this training.
+        """
+        t_initial = self.units("t_initial", length, minimum=1)
+        if self.cycle_decay > 1 and self.cycle_limit > 1:
+            warmup = self.units("warmup_t", length) if self.warmup_prefix else 0
+            last = F.timm_cycle_index(
+                max(0, self.total_units(length) - warmup), t_initial, self.cycle_mul
+            )
+            n = min(last, self.cycle_limit - 1)
+            try:
+                peak = self.cycle_decay**n
+            except OverflowError:
+                peak = math.inf
+            if not peak <= MAX_MAGNITUDE:
+                raise ValueError(
+                    f"{type(self).__name__}.cycle_decay={self.cycle_decay} multiplies the peak of "
+                    f"cycle {n} by {self.cycle_decay}**{n} = {peak:.3g} within this training: "
+                    f"more than {MAX_MAGNITUDE:.0e}; lower cycle_decay or cycle_limit"
+                )
         return {
-            "t_initial": self.units("t_initial", length, minimum=1),
+            "t_initial": t_initial,
             "lr_min": self.lr_min,
             "cycle_mul": self.cycle_mul,
             "cycle_decay": self.cycle_decay,
