@@ -495,3 +495,20 @@ def test_a_schedule_that_overflows_within_the_horizon_is_an_error_at_creation() 
     ):
         cfg.create_scheduler(sgd(1.0), S.TrainingLength(steps_per_epoch=10, total_steps=1000))
     cfg.create_scheduler(sgd(1.0), S.TrainingLength(steps_per_epoch=10, total_steps=100))
+
+
+def test_a_duration_beyond_2_53_steps_is_an_error_naming_the_field() -> None:
+    cfg = S.lr_scheduler_registry.construct(
+        {"name": "cosine_annealing_lr", "T_max": {"kind": "epochs", "value": 1e13}}
+    )
+    length = S.TrainingLength(steps_per_epoch=1000, total_steps=10_000)
+    with pytest.raises(
+        ValueError,
+        match=r"cosine_annealing_lr: T_max = EpochsConfig\(.*\) is 10000000000000000 optimizer steps, more than 2\*\*53",
+    ):
+        cfg.create_scheduler(sgd(1.0), length)
+    seq = S.SequentialSchedulerConfig(
+        phases=[{"schedule": {"name": "step_lr", "step_size": {"kind": "epochs", "value": 1e13}}}]
+    )
+    with pytest.raises(ValueError, match=r"phases\[0\]\.schedule\.step_size = "):
+        seq.create_scheduler(sgd(1.0), length)

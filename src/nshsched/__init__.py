@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._preview import preview, preview_groups
     from .config import Config
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
+    from .integrations import hydra
     from .lr_finder import LRFindResult, lr_find
     from .lr_scheduler import (
         ClosedFormLRSchedulerConfigBase,
@@ -84,6 +85,10 @@ if TYPE_CHECKING:
     from .runtime.plan import HorizonWarning
 
 __version__ = "0.1.0"
+
+from . import _peers
+
+_peers.activate()  # checkpoint loading and LightningCLI, when torch / jsonargparse load
 
 __all__ = [
     "ASGDConfig",
@@ -156,6 +161,7 @@ __all__ = [
     "WarmupCosineConfig",
     "WarmupStableDecaySchedulerConfig",
     "functional",
+    "hydra",
     "lr_find",
     "lr_scheduler_registry",
     "optimizer_registry",
@@ -191,6 +197,7 @@ _LAZY: dict[str, str] = {
     "ExponentialLRConfig": ".lr_scheduler",
     "FractionConfig": ".duration",
     "functional": ".functional",  # a submodule
+    "hydra": ".integrations.hydra",  # a submodule
     "InverseSqrtSchedulerConfig": ".lr_scheduler",
     "LBFGSConfig": ".optimizer",
     "LinearLRConfig": ".lr_scheduler",
@@ -253,7 +260,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = importlib.import_module(module_name, __name__)
-    value = module if module_name == f".{name}" else getattr(module, name)
+    value = module if module_name.rsplit(".", 1)[-1] == name else getattr(module, name)
     globals()[name] = value
     return value
 

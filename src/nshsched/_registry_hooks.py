@@ -12,6 +12,8 @@ from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from ._containers import to_plain
+
 __all__ = ["PydanticHooks"]
 
 
@@ -35,6 +37,7 @@ class PydanticHooks:
         def tags(self) -> list[str]: ...
 
     def _validate(self, value: Any, info: core_schema.ValidationInfo | None) -> BaseModel:
+        value = to_plain(value)  # an OmegaConf DictConfig (Hydra) reads as its plain dict
         if isinstance(value, BaseModel):
             cls = type(value)
             registered = self._classes_now().get(self._safe_tag(cls))

@@ -14,8 +14,11 @@ from pydantic import (
     SerializationInfo,
     SerializerFunctionWrapHandler,
     model_serializer,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
+
+from ._containers import to_plain
 
 __all__ = ["MAX_COUNT", "MAX_MAGNITUDE", "Config"]
 
@@ -46,6 +49,13 @@ class Config(BaseModel):
     - a bool is not a number: ``lr: true`` is an error, not ``1.0``.
 
     Field types add their own ranges on top (``Field(ge=0)``).
+
+    Configs are plain values: two configs are equal when they are of the same class and
+    their fields are equal (private state, such as a warn-once flag, takes no part), and a
+    config pickles as its class path and its ``model_dump()``, which lets a Lightning
+    checkpoint holding configs load under ``torch.load(weights_only=True)`` (see
+    :mod:`nshsched._checkpoint`). OmegaConf ``DictConfig``/``ListConfig`` input is read as
+    the plain dict/list it resolves to.
 
     A dump reads back as an equal config under every ``model_dump`` option: a tag (a field
     typed as a one-value ``Literal``, such as ``name`` or a duration's ``kind``) is written
@@ -100,6 +110,31 @@ class Config(BaseModel):
                 if key not in data and getattr(self, key) is None:
                     data[key] = marker
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_input(cls, data: Any) -> Any:
+        """OmegaConf containers (the whole input or a field's value) become plain data."""
+        return to_plain(data, shallow_mapping=True)
+
+    def __eq__(self, other: object) -> bool:
+        # Field values only: private state (a warn-once flag) takes no part.
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        if type(self) is not type(other):
+            return False
+        fields = type(self).model_fields
+        return all(self.__dict__.get(k) == other.__dict__.get(k) for k in fields) and (
+            self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
+        # Plain data under the class path, rebuilt by one allowlisted function: see
+        # nshsched._checkpoint (torch.load(weights_only=True) of Lightning checkpoints).
+        from ._checkpoint import rebuild
+
+        cls = type(self)
+        return rebuild, (f"{cls.__module__}:{cls.__qualname__}", self.model_dump(round_trip=True))
 
     @classmethod
     def __get_pydantic_core_schema__(

@@ -282,6 +282,14 @@ class OptimizationConfig(Config):
         optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
         return {g["name"]: float(g["lr"]) for g in optimizer.param_groups}
 
+    def describe(self, model: torch.nn.Module) -> str:
+        """A table of the param groups :meth:`build` would make on ``model``: name, tensors,
+        elements, base lr, weight decay and schedule (see :func:`nshsched.describe.describe`).
+        """
+        from .describe import describe
+
+        return describe(self, model)
+
     # ------------------------------------------------------------------ building
 
     def _create(

@@ -312,6 +312,12 @@ class Registry(PydanticHooks, Generic[TBase]):
         """
         state = self._loaded()
         canonical = state.keys.get(_normalize(tag))
+        if canonical is None and (self._builtins is None or self._builtins_loaded):
+            from .plugins import on_unknown_tag  # installed plugins may know it
+
+            on_unknown_tag()
+            state = self._state
+            canonical = state.keys.get(_normalize(tag))
         if canonical is None:
             return None
         return canonical, state.classes[canonical]

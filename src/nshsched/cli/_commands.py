@@ -1,4 +1,5 @@
-"""``nshsched validate``, ``schema`` and ``list``: none of them imports torch."""
+"""``nshsched validate``, ``schema`` and ``list``: none of them imports torch (``list`` and
+``schema`` load the installed plugins first)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,10 @@ def _schema(args: argparse.Namespace) -> int:
 
     import nshsched as S
 
+    from ..plugins import load_entry_points
+
+    load_entry_points()  # every installed plugin's classes are in the schema
+
     target: Any = {
         "optimizer": S.OptimizerConfig,
         "scheduler": S.LRSchedulerConfig,
@@ -103,6 +108,9 @@ SCHEMA = Command(
 def _list(args: argparse.Namespace) -> int:
     from .. import presets
     from .._summary import summary
+    from ..plugins import load_entry_points
+
+    load_entry_points()  # every installed plugin's classes are listed
 
     schedulers, optimizers = registries()
     sections = [

@@ -21,11 +21,12 @@ from .._yaml import ConfigFileError
 from ._command import Command
 from ._commands import LIST, SCHEMA, VALIDATE
 from ._errors import CLIError, UsageError, cap_message, format_validation_error
+from ._groups import GROUPS
 from ._preview import PREVIEW
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS: list[Command] = [PREVIEW, VALIDATE, SCHEMA, LIST]
+COMMANDS: list[Command] = [PREVIEW, VALIDATE, SCHEMA, LIST, GROUPS]
 """The subcommands, in the order ``nshsched --help`` lists them."""
 
 MAX_MESSAGE_LINES = 40
@@ -51,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.description)
         command.add_arguments(p)
+        p.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            metavar="MODULE",
+            help="import MODULE first, e.g. one that registers your own configs (repeatable; "
+            "the current directory is searched first; also: NSHSCHED_IMPORT=mod1,mod2)",
+        )
         p.set_defaults(func=command.run, subparser=p)
     return parser
 
@@ -108,6 +117,17 @@ def _escaping_output() -> Iterator[None]:
                 stream.reconfigure(errors=errors)
 
 
+def _import_user_modules(args: argparse.Namespace) -> None:
+    """The modules of ``NSHSCHED_IMPORT``, then those of ``--import``, imported in order."""
+    from ..plugins import PluginImportError, env_modules, import_modules
+
+    try:
+        import_modules(env_modules(), source="NSHSCHED_IMPORT")
+        import_modules(args.imports or [], source="--import")
+    except PluginImportError as e:
+        raise CLIError(str(e)) from None
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -120,6 +140,7 @@ def _main(argv: Sequence[str] | None) -> int:
         try:
             with warnings.catch_warnings():
                 warnings.showwarning = _warning_printer(prog)
+                _import_user_modules(args)
                 code = int(args.func(args))
             sys.stdout.flush()  # a full disk or a closed pipe is found here, not at exit
             return code

@@ -200,6 +200,7 @@ def compile_plan(
     """
     names = [g.get("name") for g in groups]
     n = len(groups)
+    schedule, digest = fingerprint(config, length)  # resolves (and bounds) every duration first
     kind = _kind(config)
     if kind == "per_group":
         config.check_names(names)
@@ -251,7 +252,7 @@ def compile_plan(
     if momentum:
         plan.targets += _momentum_targets(plan, groups)
     _check_finite(plan, groups)
-    plan.schedule, plan.fingerprint = fingerprint(config, length)
+    plan.schedule, plan.fingerprint = schedule, digest
     return plan
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from ..duration import EpochsConfig, FractionConfig, StepsConfig, TrainingLength, round_steps
 
-__all__ = ["POLICY_FIELDS", "fingerprint", "resolved_schedule", "resume_step"]
+__all__ = ["MAX_STEPS", "POLICY_FIELDS", "fingerprint", "resolved_schedule", "resume_step"]
 
 POLICY_FIELDS = frozenset({"on_resume_change", "horizon_check"})
 """Fields that say how to run a schedule, not what it is: not part of the fingerprint."""
@@ -28,38 +28,62 @@ POLICY_FIELDS = frozenset({"on_resume_change", "horizon_check"})
 _QUOTE = 200
 
 
-def resolved_schedule(config: BaseModel, length: TrainingLength) -> Any:
-    """``config`` as plain JSON values with every duration in optimizer steps."""
+MAX_STEPS = 2**53
+"""The largest step count a duration may resolve to (floats count steps exactly up to it)."""
 
-    def resolve(value: Any, length: TrainingLength) -> Any:
+
+def resolved_schedule(config: BaseModel, length: TrainingLength) -> Any:
+    """``config`` as plain JSON values with every duration in optimizer steps.
+
+    Raises:
+        ValueError: A duration resolves to more than 2**53 optimizer steps (the message names
+            its field).
+    """
+    tag = str(getattr(config, "name", type(config).__name__))
+
+    def resolve(value: Any, length: TrainingLength, path: str) -> Any:
         if isinstance(value, StepsConfig | EpochsConfig | FractionConfig):
-            return value.to_steps(length)
+            steps = value.to_steps(length)
+            if steps > MAX_STEPS:
+                raise ValueError(
+                    f"{tag}: {path} = {_quote(repr(value))} is {steps} optimizer steps, more "
+                    f"than 2**53 (steps_per_epoch={length.steps_per_epoch})"
+                )
+            return steps
         if isinstance(value, BaseModel):
             out: dict[str, Any] = {}
             for name in type(value).model_fields:
                 if name in POLICY_FIELDS:
                     continue
+                where = f"{path}.{name}" if path else name
                 if name == "phases" and hasattr(value, "phase_steps"):  # sequential
                     steps = value.phase_steps(length)
                     out[name] = [
-                        {"schedule": resolve(p.schedule, _local(length, d)), "duration": d}
-                        for p, d in zip(getattr(value, name), steps)
+                        {
+                            "schedule": resolve(
+                                p.schedule, _local(length, d), f"{where}[{i}].schedule"
+                            ),
+                            "duration": d,
+                        }
+                        for i, (p, d) in enumerate(zip(getattr(value, name), steps))
                     ]
                     continue
-                out[name] = resolve(getattr(value, name), length)
+                out[name] = resolve(getattr(value, name), length, where)
             uses_total = getattr(value, "uses_total", None)
             if uses_total is not None and uses_total():
                 out["(total_steps)"] = length.total_steps
             return out
         if isinstance(value, Mapping):
-            return {str(k): resolve(v, length) for k, v in value.items()}
+            return {
+                str(k): resolve(v, length, f"{path}[{str(k)[:50]!r}]") for k, v in value.items()
+            }
         if isinstance(value, list | tuple):
-            return [resolve(v, length) for v in value]
+            return [resolve(v, length, f"{path}[{i}]") for i, v in enumerate(value)]
         if isinstance(value, float):
             return repr(value)  # exact, and JSON-safe for every float
         return value
 
-    return resolve(config, length)
+    return resolve(config, length, "")
 
 
 def _local(length: TrainingLength, steps: int) -> TrainingLength:
