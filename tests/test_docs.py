@@ -152,3 +152,11 @@ def test_docstring_markdown_converts_math() -> None:
     assert "$$\nα(t) = \\frac{t}{T}\n$$" in md
     assert "\\(T\\) is `total`" in md
     assert ">>>" not in md
+
+
+def test_fields_tables_show_defaults_not_pydantic_sentinels() -> None:
+    assert "PydanticUndefined" not in (DOCS / "schedulers.md").read_text()
+    table = plot_schedules.fields_table(S.PerGroupSchedulerConfig)
+    assert "| `groups` | `{}` |" in table  # a default_factory, shown as its value
+    assert "| `default` | `None` |" in table
+    assert "| `T_max` | *required* |" in plot_schedules.fields_table(S.CosineAnnealingLRConfig)

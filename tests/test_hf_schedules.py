@@ -496,7 +496,11 @@ def test_warmup_equal_total_is_allowed() -> None:
         ({"name": "polynomial", "power": -1}, "greater than or equal to 0"),
         ({"name": "inverse_sqrt", "timescale": 0}, "greater than 0"),
         ({"name": "linear", "warmup": -1}, "greater than or equal to 0"),
-        ({"name": "linear", "num_warmup_steps": 3}, "Extra inputs are not permitted"),
+        (
+            {"name": "linear", "warmup": 2, "num_warmup_steps": 3},
+            r"set warmup or num_warmup_steps \(HF's name for it\), not both: got warmup=2, "
+            "num_warmup_steps=3",
+        ),
         ({"name": "warmup_stable_decay"}, "decay"),
         (
             {"name": "warmup_stable_decay", "decay": 2, "warmup_type": "exp"},

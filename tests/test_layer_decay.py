@@ -157,10 +157,19 @@ def test_layer_decay_errors() -> None:
 
 
 def _timm():
+    # timm's models need torchvision, which may not load beside the CPU torch. Import the
+    # submodules the test uses by name: tests/test_timm.py may have put a bare `timm`
+    # package (for timm.scheduler alone) into sys.modules.
+    import importlib
+
     try:
-        import timm
-    except Exception as e:  # timm needs torchvision, which may not load with the CPU torch
-        pytest.skip(f"timm cannot be imported here: {type(e).__name__}: {e}")
+        timm = importlib.import_module("timm")
+        importlib.import_module("timm.models")
+        importlib.import_module("timm.optim")
+    except Exception as e:
+        pytest.skip(f"timm's models cannot be imported here: {type(e).__name__}: {e}")
+    if not hasattr(timm, "create_model"):
+        pytest.skip("only timm.scheduler is importable here (timm's models need torchvision)")
     return timm
 
 

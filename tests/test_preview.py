@@ -46,6 +46,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"T_0": 7, "interval": "step", "frequency": 2},
     ],
     "cosine_with_min_lr": [{"warmup": steps(5), "min_lr_rate": 0.1}, {"min_lr": 0.001}],
+    "cosine_warmup_with_min_lr": [
+        {"warmup": steps(5), "min_lr_rate": 0.1},
+        {"num_warmup_steps": 5, "num_training_steps": 50, "min_lr_rate": 0.1},
+        {"warmup_ratio": 0.15, "min_lr": 0.001, "warmup_lr_rate": 0.2, "total": 40},
+    ],
     "cosine_with_restarts": [{"num_cycles": 3, "warmup": steps(4)}],
     "cyclic_lr": [
         {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 5},
@@ -67,7 +72,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "exponential_lr": [{"gamma": 0.8}, {"gamma": 0.95, "interval": "step", "warmup": frac(0.1)}],
     "inverse_sqrt": [{"warmup": steps(4)}, {"warmup": steps(0), "timescale": 5}],
-    "linear": [{"warmup": steps(3)}, {"warmup": steps(3), "total": 30}],
+    "linear": [
+        {"warmup": steps(3)},
+        {"warmup": steps(3), "total": 30},
+        {"warmup_ratio": 0.07, "num_training_steps": 50},
+    ],
     "linear_lr": [{"start_factor": 0.25, "total_iters": 4}],
     "linear_warmup_cosine_annealing": [
         {"warmup_epochs": 2, "max_epochs": 8, "warmup_start_lr": 0.001, "eta_min": 0.0001},
@@ -125,6 +134,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "step_lr": [
         {"step_size": 2, "gamma": 0.5},
         {"step_size": 5, "interval": "step", "frequency": 2},
+    ],
+    "timm_cosine": [
+        {"t_initial": 5, "lr_min": 0.01, "warmup_t": 2, "warmup_lr_init": 0.001},
+        {"t_initial": 20, "cycle_mul": 2.0, "cycle_limit": 3, "t_in_epochs": False},
+    ],
+    "timm_multistep": [{"decay_t": [2, 5], "decay_rate": 0.5, "warmup_t": 1}],
+    "timm_poly": [{"t_initial": 30, "t_in_epochs": False, "lr_min": 0.02, "frequency": 2}],
+    "timm_step": [{"decay_t": 2.5, "decay_rate": 0.7, "warmup_t": epochs(1)}],
+    "timm_tanh": [
+        {"t_initial": 6, "lr_min": 0.005},
+        {"t_initial": frac(0.5), "warmup_t": 5, "warmup_lr_init": 0.01, "t_in_epochs": False},
     ],
     "warmup_cosine": [{"warmup_epochs": 2, "T_max": 7, "eta_min": 0.01}],
     "warmup_stable_decay": [

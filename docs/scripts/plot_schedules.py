@@ -84,9 +84,44 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "cosine": {"name": "cosine", "warmup": frac(0.1)},
     "cosine_with_restarts": {"name": "cosine_with_restarts", "warmup": frac(0.1), "num_cycles": 3},
     "cosine_with_min_lr": {"name": "cosine_with_min_lr", "warmup": frac(0.1), "min_lr_rate": 0.1},
+    "cosine_warmup_with_min_lr": {
+        "name": "cosine_warmup_with_min_lr",
+        "warmup_ratio": 0.1,
+        "min_lr_rate": 0.1,
+    },
     "polynomial": {"name": "polynomial", "warmup": frac(0.1), "lr_end": 0.1, "power": 2.0},
     "inverse_sqrt": {"name": "inverse_sqrt", "warmup": frac(0.1)},
     "warmup_stable_decay": {"name": "warmup_stable_decay", "warmup": frac(0.1), "decay": frac(0.2)},
+    # timm (t_in_epochs: True, the default, counts epochs)
+    "timm_cosine": {
+        "name": "timm_cosine",
+        "t_initial": 3,
+        "cycle_mul": 2.0,
+        "cycle_limit": 2,
+        "cycle_decay": 0.5,
+        "lr_min": 0.05,
+        "warmup_t": 1,
+        "warmup_lr_init": 0.1,
+        "warmup_prefix": True,
+        "t_in_epochs": True,
+    },
+    "timm_tanh": {
+        "name": "timm_tanh",
+        "t_initial": 1000,
+        "lr_min": 0.05,
+        "warmup_t": 100,
+        "t_in_epochs": False,
+    },
+    "timm_poly": {
+        "name": "timm_poly",
+        "t_initial": 900,
+        "power": 2.0,
+        "warmup_t": 100,
+        "warmup_prefix": True,
+        "t_in_epochs": False,
+    },
+    "timm_step": {"name": "timm_step", "decay_t": 3, "decay_rate": 0.5, "warmup_t": 1},
+    "timm_multistep": {"name": "timm_multistep", "decay_t": [4, 7], "decay_rate": 0.3},
     # step-boundary intervals (the RL reference)
     "step_decay": {
         "name": "step_decay",
@@ -228,7 +263,12 @@ def fields_table(cls: type) -> str:
     for name, field in cls.model_fields.items():  # type: ignore[attr-defined]
         if name == "name":
             continue
-        default = "*required*" if field.is_required() else f"`{field.default!r}`"
+        if field.is_required():
+            default = "*required*"
+        elif field.default_factory is not None:
+            default = f"`{field.get_default(call_default_factory=True)!r}`"
+        else:
+            default = f"`{field.default!r}`"
         desc = (field.description or "").replace("\n", " ").replace("|", "\\|")
         desc = _MATH_ROLE.sub(lambda m: f"\\({m.group(1)}\\)", desc)
         desc = _ROLE.sub(lambda m: f"`{m.group(1)}`", desc).replace("``", "`")

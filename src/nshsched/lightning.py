@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from ._warnings import warn
 
 if TYPE_CHECKING:
     from lightning.pytorch import Trainer
@@ -152,12 +153,11 @@ def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
                 "the number of training batches per epoch is unknown (the train dataloader has "
                 "no length, e.g. an IterableDataset): set Trainer(max_steps=N)"
             )
-        warnings.warn(
+        warn(
             "the train dataloader has no length, so an epoch is taken to be the whole run "
             f"({max_steps} steps, from Trainer(max_steps)): schedules with interval 'epoch' "
             "will not advance; give durations in steps or fractions",
             UserWarning,
-            stacklevel=2,
         )
         return max_steps, max_steps
     if batches <= 0:

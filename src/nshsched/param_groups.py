@@ -7,13 +7,13 @@ list of :class:`ParamGroupConfig` into torch param groups, an optimizer and a sc
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
+from ._warnings import warn
 from .config import Config
 from .duration import TrainingLength
 from .grouping import base_group
@@ -252,11 +252,10 @@ class OptimizationConfig(Config):
         if self.scheduler is not None and not self._warned:
             self._warned = True
             names = [g.name for g in self.param_groups if not isinstance(g.scheduler, str)]
-            warnings.warn(
+            warn(
                 f"param group(s) {names} set their own scheduler and a global scheduler "
                 f"({type(self.scheduler).__name__}) is set too: those groups use their own",
                 UserWarning,
-                stacklevel=3,
             )
         if self.scheduler is None and all(v is None for v in overrides.values()):
             return None  # every group constant: nothing to schedule

@@ -105,21 +105,17 @@ SCHEMA = Command(
 # ---------------------------------------------------------------------- list
 
 
-def _first_line(cls: type) -> str:
-    doc = cls.__dict__.get("__doc__") or ""
-    return doc.strip().splitlines()[0].strip() if doc.strip() else ""
-
-
 def _list(args: argparse.Namespace) -> int:
     from .. import presets
+    from .._summary import summary
     from ..plugins import load_entry_points
 
     load_entry_points()  # every installed plugin's classes are listed
 
     schedulers, optimizers = registries()
     sections = [
-        ("optimizers", [(t, _first_line(optimizers.get(t))) for t in optimizers.tags()]),
-        ("schedulers", [(t, _first_line(schedulers.get(t))) for t in schedulers.tags()]),
+        ("optimizers", [(t, summary(optimizers.get(t))) for t in optimizers.tags()]),
+        ("schedulers", [(t, summary(schedulers.get(t))) for t in schedulers.tags()]),
         ("presets", [(n, presets.description(n)) for n in presets.names()]),
     ]
     for i, (title, rows) in enumerate(sections):

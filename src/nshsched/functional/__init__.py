@@ -20,6 +20,14 @@ from ._core import (
     warmup,
     warmup_curve,
 )
+from ._hf import hf_cosine_warmup_with_min_lr
+from ._timm import (
+    TimmShape,
+    timm_cycle_curve,
+    timm_cycle_index,
+    timm_multistep_curve,
+    timm_step_curve,
+)
 from ._torch import (
     constant_lr,
     cosine_annealing_lr,
@@ -54,6 +62,7 @@ __all__ = [
     "RampType",
     "Schedule",
     "Step",
+    "TimmShape",
     "constant",
     "constant_lr",
     "cosine",
@@ -66,6 +75,7 @@ __all__ = [
     "exponential_lr",
     "hf_constant_with_warmup",
     "hf_cosine",
+    "hf_cosine_warmup_with_min_lr",
     "hf_cosine_with_restarts",
     "hf_inverse_sqrt",
     "hf_linear",
@@ -83,6 +93,10 @@ __all__ = [
     "shift",
     "staircase_exponential",
     "step_lr",
+    "timm_cycle_curve",
+    "timm_cycle_index",
+    "timm_multistep_curve",
+    "timm_step_curve",
     "warmup",
     "warmup_cosine",
     "warmup_cosine_curve",

@@ -27,7 +27,11 @@ from .hf import (
     LinearSchedulerConfig,
     WarmupStableDecaySchedulerConfig,
 )
-from .hf_absolute import CosineWithMinLRSchedulerConfig, PolynomialSchedulerConfig
+from .hf_absolute import (
+    CosineWarmupWithMinLRSchedulerConfig,
+    CosineWithMinLRSchedulerConfig,
+    PolynomialSchedulerConfig,
+)
 from .intervals import (
     ExponentialDecayConfig,
     ExponentialDecayIntervalConfig,
@@ -35,6 +39,13 @@ from .intervals import (
     StepDecayIntervalConfig,
 )
 from .plateau import ReduceLROnPlateauConfig
+from .timm_mirrors import (
+    TimmCosineConfig,
+    TimmMultiStepConfig,
+    TimmPolyConfig,
+    TimmStepConfig,
+    TimmTanhConfig,
+)
 from .torch_cyclic import CyclicLRConfig, OneCycleLRConfig
 from .torch_mirrors import (
     ConstantLRConfig,
@@ -60,6 +71,7 @@ __all__ = [
     "CosineAnnealingLRConfig",
     "CosineAnnealingWarmRestartsConfig",
     "CosineSchedulerConfig",
+    "CosineWarmupWithMinLRSchedulerConfig",
     "CosineWithMinLRSchedulerConfig",
     "CosineWithRestartsSchedulerConfig",
     "Count",
@@ -86,6 +98,11 @@ __all__ = [
     "StepDecayConfig",
     "StepDecayIntervalConfig",
     "StepLRConfig",
+    "TimmCosineConfig",
+    "TimmMultiStepConfig",
+    "TimmPolyConfig",
+    "TimmStepConfig",
+    "TimmTanhConfig",
     "WarmupCosineConfig",
     "WarmupStableDecaySchedulerConfig",
     "lr_scheduler_registry",

@@ -13,6 +13,7 @@ the curve as is.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
@@ -20,6 +21,7 @@ from typing_extensions import Self, override
 
 from .. import functional as F
 from ..duration import TrainingLength
+from ._hf_keywords import hf_aliases, quote
 from .base import ClosedFormLRSchedulerConfigBase, Count, lr_scheduler_registry
 
 if TYPE_CHECKING:
@@ -58,11 +60,13 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
     @model_validator(mode="before")
     @classmethod
     def _no_warmup(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("warmup") is not None:
-            raise ValueError(
-                f"constant takes no warmup (got warmup={data['warmup']!r}): "
-                "use constant_with_warmup"
-            )
+        if isinstance(data, dict):
+            for key in ("warmup", "num_warmup_steps", "warmup_ratio"):
+                if data.get(key) is not None:
+                    raise ValueError(
+                        f"constant takes no warmup (got {key}={quote(data[key])}): "
+                        "use constant_with_warmup"
+                    )
         return data
 
     @override
@@ -71,14 +75,52 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
 
 
 class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
-    """A Hugging Face schedule: its own ``warmup``, part of its formula."""
+    """A Hugging Face schedule: its own ``warmup``, part of its formula.
+
+    HF's own keywords are accepted too: ``num_warmup_steps`` (= ``warmup``),
+    ``num_training_steps`` (= ``total``), ``num_decay_steps``/``num_stable_steps``
+    (= ``decay``/``stable``), written back under the canonical names; and ``warmup_ratio``.
+    """
 
     warmup: Count = 0  # type: ignore[assignment]
     """Warmup (HF ``num_warmup_steps``): scheduler steps (an ``int``) or a duration. The LR
     rises as :math:`t / \\max(1, W)` over it."""
 
+    warmup_ratio: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    """Warmup as HF's ``warmup_ratio``: ``ceil(warmup_ratio * total)`` scheduler steps, with
+    ``total`` the schedule's length (``total`` if set, else the whole training), computed in
+    floating point exactly as HF does (``100 * 0.07`` is ``7.000000000000001``: 8 steps).
+    Exclusive with a non-zero ``warmup``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hf_keywords(cls, data: Any) -> Any:
+        return hf_aliases(cls, data)
+
+    @model_validator(mode="after")
+    def _warmup_or_ratio(self) -> Self:
+        if self.warmup_ratio is not None and self.warmup != 0:
+            raise ValueError(
+                "set warmup (HF num_warmup_steps) or warmup_ratio, not both: got "
+                f"warmup={self.warmup!r}, warmup_ratio={self.warmup_ratio}"
+            )
+        return self
+
+    @override
+    def uses_total(self) -> bool:
+        """``warmup_ratio`` without a ``total``: the warmup is a share of the whole training."""
+        return self.warmup_ratio is not None and getattr(self, "total", None) is None
+
+    def training_units(self, length: TrainingLength) -> int:
+        """The schedule's length in scheduler steps (HF ``num_training_steps``): ``total`` if
+        this config has one and it is set, else the whole training."""
+        total = getattr(self, "total", None)
+        return self.total_units(length) if total is None else self.to_units(total, length)
+
     def warmup_units(self, length: TrainingLength) -> int:
-        """``warmup`` in scheduler steps."""
+        """``warmup`` in scheduler steps (``warmup_ratio`` resolved as HF does)."""
+        if self.warmup_ratio is not None:
+            return math.ceil(self.training_units(length) * self.warmup_ratio)
         return self.to_units(self.warmup, length)
 
     @override
@@ -114,7 +156,7 @@ class _HFTotalScheduleBase(_HFScheduleBase):
     def resolve(self, length: TrainingLength) -> tuple[int, int]:
         """``(W, T)``: warmup and total in scheduler steps, checked once per build."""
         w = self.warmup_units(length)
-        t = self.total_units(length) if self.total is None else self.to_units(self.total, length)
+        t = self.training_units(length)
         if w > t:
             raise ValueError(
                 f"{type(self).__name__}: warmup ({self.warmup!r} = {w} scheduler steps) must be "
@@ -312,8 +354,9 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
 
     @override
     def uses_total(self) -> bool:
-        """Neither ``stable`` nor ``total`` set: the schedule spans the whole training."""
-        return self.stable is None and self.total is None
+        """Neither ``stable`` nor ``total`` set (the schedule spans the whole training), or a
+        ``warmup_ratio`` of the whole training."""
+        return self.total is None and (self.stable is None or self.warmup_ratio is not None)
 
     @override
     def horizon_units(self, length: TrainingLength) -> int | None:
@@ -326,7 +369,7 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
         d = self.to_units(self.decay, length)
         if self.stable is not None:
             return w, self.to_units(self.stable, length), d
-        t = self.total_units(length) if self.total is None else self.to_units(self.total, length)
+        t = self.training_units(length)
         if w + d > t:
             raise ValueError(
                 f"warmup_stable_decay: warmup ({self.warmup!r} = {w}) + decay ({self.decay!r} = "

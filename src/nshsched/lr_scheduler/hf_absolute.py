@@ -1,5 +1,5 @@
-"""The Hugging Face schedules that take an absolute LR: ``cosine_with_min_lr`` and
-``polynomial`` (see :mod:`nshsched.lr_scheduler.hf` for the rest of the set)."""
+"""The Hugging Face schedules that take an absolute LR: ``cosine_with_min_lr``,
+``cosine_warmup_with_min_lr`` and ``polynomial`` (see :mod:`nshsched.lr_scheduler.hf` for the rest of the set)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ from .hf import _RATIO, _HFTotalScheduleBase
 if TYPE_CHECKING:
     pass
 
-__all__ = ["CosineWithMinLRSchedulerConfig", "PolynomialSchedulerConfig"]
+__all__ = [
+    "CosineWarmupWithMinLRSchedulerConfig",
+    "CosineWithMinLRSchedulerConfig",
+    "PolynomialSchedulerConfig",
+]
 
 
 class _ReferenceLRBase(_HFTotalScheduleBase):
@@ -133,3 +137,69 @@ class PolynomialSchedulerConfig(_ReferenceLRBase):
     @override
     def decay_curve(self, length: TrainingLength, ratio: float) -> F.Schedule:
         return F.hf_polynomial(*self.resolve(length), end_ratio=ratio, power=self.power)
+
+
+@lr_scheduler_registry.register
+class CosineWarmupWithMinLRSchedulerConfig(_ReferenceLRBase):
+    """HF ``cosine_warmup_with_min_lr``: a warmup that starts above 0, then a cosine from 1
+    down to ``r``, reached one step before ``total``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            (t + 1) / \\max(1, W) & t < W,\\ a \\text{ unset} \\\\
+            a + (1 - a)\\, t / \\max(1, W - 1) & t < W \\\\
+            r + (1 - r)\\, \\tfrac12 (1 + \\cos(2 \\pi c p)) & t \\ge W
+        \\end{cases}
+        \\qquad p = \\min\\Big(1, \\frac{t - W + 1}{\\max(1, T - W)}\\Big)
+
+    where :math:`W` = ``warmup``, :math:`T` = ``total``, :math:`c` = ``num_cycles``,
+    :math:`a` = ``warmup_lr_rate`` and :math:`r` = ``min_lr_rate``, or ``min_lr / lr0``
+    with :math:`lr_0` the optimizer's default LR (as HF). Unlike ``cosine_with_min_lr``
+    the warmup's first step is :math:`1/W` (not 0) and the curve is one step ahead.
+    HF's keywords are accepted (``num_warmup_steps``, ``num_training_steps``,
+    ``warmup_ratio``). Differs from HF: after ``total`` the value there is held (HF lets the
+    wave run on).
+
+    Example:
+        >>> import nshsched as S
+        >>> cfg = S.CosineWarmupWithMinLRSchedulerConfig(num_warmup_steps=2, min_lr_rate=0.5)
+        >>> S.preview(cfg, S.TrainingLength(steps_per_epoch=5, total_steps=5))[:, 0].round(4).tolist()
+        [0.5, 1.0, 0.875, 0.625, 0.5, 0.5]
+    """
+
+    name: Literal["cosine_warmup_with_min_lr"] = "cosine_warmup_with_min_lr"
+
+    num_cycles: NonNegativeFloat = 0.5
+    """Number of cosine waves between ``warmup`` and ``total``."""
+
+    min_lr: NonNegativeFloat | None = None
+    """The final LR, absolute (HF converts it with the optimizer's default LR)."""
+
+    min_lr_rate: _RATIO | None = None
+    """The final LR as a fraction of each group's base LR."""
+
+    warmup_lr_rate: _RATIO | None = None
+    """The warmup's first value as a fraction of the base LR; ``None``: :math:`1/W`."""
+
+    @model_validator(mode="after")
+    def _one_min(self) -> Self:
+        if (self.min_lr is None) == (self.min_lr_rate is None):
+            raise ValueError(
+                "set exactly one of min_lr and min_lr_rate, got "
+                f"min_lr={self.min_lr}, min_lr_rate={self.min_lr_rate}"
+            )
+        return self
+
+    @override
+    def absolute_lr(self) -> float | None:
+        return self.min_lr
+
+    @override
+    def decay_curve(self, length: TrainingLength, ratio: float) -> F.Schedule:
+        rate = self.min_lr_rate if self.min_lr_rate is not None else ratio
+        return F.hf_cosine_warmup_with_min_lr(
+            *self.resolve(length),
+            num_cycles=self.num_cycles,
+            min_lr_rate=rate,
+            warmup_lr_rate=self.warmup_lr_rate,
+        )

@@ -116,12 +116,14 @@ class ClosedFormLRScheduler(LRScheduler):
         )
         self._lanes: list[tuple[Any, str, list[tuple[int, float]]]] = []
         self._lr_lane: int | None = None
+        self._writer_groups: list[dict[str, Any]] = []
         super().__init__(optimizer, last_epoch)
 
     def _build_lanes(self) -> None:
         lanes: dict[tuple[int, str], tuple[Any, str, list[tuple[int, float]]]] = {}
         for t in self.plan.targets:
-            assert t.curve is not None  # checked by _laned
+            if t.curve is None:  # pragma: no cover - excluded by _laned
+                raise TypeError("a lane needs a curve")
             base: Any = (
                 self.base_lrs[t.group] if t.key == "lr" else self.base_values[t.key][t.group]
             )
@@ -140,6 +142,7 @@ class ClosedFormLRScheduler(LRScheduler):
 
     def _build_writers(self) -> None:
         groups = self.optimizer.param_groups
+        self._writer_groups = list(groups)
         self._writers = [
             (_Writer(groups[t.group], t.key, t.curve, t.ratio), float(self.base_lrs[t.group]))
             for t in self._lr_targets
@@ -209,7 +212,14 @@ class ClosedFormLRScheduler(LRScheduler):
         self.step(int(n))
 
     def _apply(self) -> None:
-        if not self._writers:
+        groups_now = self.optimizer.param_groups
+        if (
+            not self._writers
+            or len(groups_now) != len(self._writer_groups)
+            or any(a is not b for a, b in zip(groups_now, self._writer_groups))
+        ):
+            # first write, or optimizer.load_state_dict() replaced the group dicts (a
+            # checkpoint restore, accelerate's prepare): write into the current ones
             self._build_writers()
         t = self.last_epoch * self._unit
         groups = self.optimizer.param_groups
