@@ -17,6 +17,7 @@ from typing import Any, TypeAlias
 
 __all__ = [
     "KEEP",
+    "SCALAR_OPS",
     "LRCurve",
     "Schedule",
     "Step",
@@ -91,7 +92,8 @@ class _NumpyOps:
         self.floor_div = np.floor_divide
 
 
-_MATH = _MathOps()
+SCALAR_OPS = _MathOps()
+"""The operations for a Python number: ``ops(t) is SCALAR_OPS`` tells a scalar step."""
 _NUMPY: _NumpyOps | None = None
 
 
@@ -99,13 +101,13 @@ def ops(t: Step) -> Any:
     """The operations matching ``t``: ``math`` for a Python number, numpy for an array."""
     global _NUMPY
     if type(t) is int or type(t) is float:
-        return _MATH
+        return SCALAR_OPS
     np = sys.modules.get("numpy")
     if np is not None and isinstance(t, np.ndarray | np.generic):
         if _NUMPY is None:
             _NUMPY = _NumpyOps()
         return _NUMPY
-    return _MATH
+    return SCALAR_OPS
 
 
 def evaluate(schedule: Schedule, steps: Any) -> Any:
@@ -126,7 +128,7 @@ def constant(value: float = 1.0) -> Schedule:
     """``α(t) = value`` for every step."""
 
     def schedule(t: Step) -> Any:
-        if type(t) is int or ops(t) is _MATH:
+        if type(t) is int or ops(t) is SCALAR_OPS:
             return value
         return ops(t).np.full(t.shape, value, dtype=float)
 
@@ -226,7 +228,7 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     starts = [0, *bounds]
 
     def schedule(t: Step) -> Any:
-        if type(t) is int or ops(t) is _MATH:
+        if type(t) is int or ops(t) is SCALAR_OPS:
             i = bisect.bisect_right(bounds, t)
             return schedules[i](t - starts[i])
         np = ops(t).np

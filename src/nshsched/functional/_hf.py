@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._core import _MATH, Schedule, Step, ops
+from ._core import SCALAR_OPS, Schedule, Step, ops
 
 __all__ = ["hf_cosine_warmup_with_min_lr"]
 
@@ -50,7 +50,7 @@ def hf_cosine_warmup_with_min_lr(
         progress = o.minimum((t - w + 1.0) / span, 1.0)
         factor = 0.5 * (1.0 + o.cos(omega * progress)) * (1.0 - rate) + rate
         decay = o.maximum(factor, 0.0)
-        if o is _MATH:
+        if o is SCALAR_OPS:
             return warm if t < w else decay
         return o.where(t < w, warm, decay)
 

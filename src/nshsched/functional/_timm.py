@@ -32,7 +32,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from ._core import _MATH, LRCurve, Step, constant, join, ops, shift
+from ._core import SCALAR_OPS, LRCurve, Step, constant, join, ops, shift
 
 __all__ = [
     "TimmShape",
@@ -59,7 +59,7 @@ def _log_floor(x: Any, base: float) -> Any:
 def _fraction(o: Any, cur: Any, length: Any) -> Any:
     """``u_i / T_i`` clipped to ``[0, 1]``; 1 where a cycle's length underflowed to 0 (a
     tiny ``cycle_mul``), so no division by zero and no overflow of ``u_i ** k``."""
-    if o is _MATH:
+    if o is SCALAR_OPS:
         if not length > 0:
             return 1.0
         r = cur / length
@@ -85,7 +85,7 @@ def _shape_fn(
     if shape == "tanh":
 
         def tanh(o: Any, r: Any) -> Any:
-            fn = math.tanh if o is _MATH else o.np.tanh
+            fn = math.tanh if o is SCALAR_OPS else o.np.tanh
             return 0.5 * (1 - fn(lb * (1.0 - r) + ub * r))
 
         return tanh
@@ -292,7 +292,7 @@ def timm_multistep_curve(
 
     def schedule(u: Step) -> Any:
         o = ops(u)
-        if o is _MATH:
+        if o is SCALAR_OPS:
             return decay_rate ** bisect.bisect_right(marks, u + 1)
         n = o.np.searchsorted(o.np.asarray(marks, dtype=o.np.int64), u + 1, side="right")
         return o.power(decay_rate, n)

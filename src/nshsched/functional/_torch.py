@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ._core import _MATH, LRCurve, Schedule, Step, constant, ops
+from ._core import SCALAR_OPS, LRCurve, Schedule, Step, constant, ops
 
 __all__ = [
     "constant_lr",
@@ -53,7 +53,7 @@ def multi_step_lr(milestones: Sequence[int], gamma: float) -> Schedule:
 
     def schedule(t: Step) -> Any:
         o = ops(t)
-        if o is _MATH:
+        if o is SCALAR_OPS:
             return gamma ** bisect.bisect_right(marks, t)
         n = o.np.searchsorted(o.np.asarray(marks, dtype=o.np.int64), t, side="right")
         return o.power(gamma, n)
@@ -112,7 +112,7 @@ def cosine_annealing_warm_restarts(T_0: int, T_mult: int = 1) -> Schedule:
 
     def schedule(t: Step) -> Any:
         o = ops(t)
-        if o is _MATH:
+        if o is SCALAR_OPS:
             cur, length = _restart_position(t, T_0, T_mult)
             return (1 + math.cos(math.pi * cur / length)) / 2
         np = o.np
@@ -237,7 +237,7 @@ def one_cycle_lr_curve(
         def schedule(t: Step) -> Any:
             o = ops(t)
             t = o.minimum(t, total_steps - 1)
-            if o is _MATH:
+            if o is SCALAR_OPS:
                 i = next((i for i, e in enumerate(ends) if t <= e), len(ends) - 1)
                 pct = (t - starts[i]) / (ends[i] - starts[i])
                 return _anneal(anneal_strategy, *values[i], pct)

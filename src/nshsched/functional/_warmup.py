@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias
 
-from ._core import _MATH, LRCurve, Schedule, Step, constant, cosine, join, linear, ops, warmup
+from ._core import SCALAR_OPS, LRCurve, Schedule, Step, constant, cosine, join, linear, ops, warmup
 
 __all__ = [
     "RampType",
@@ -106,7 +106,7 @@ def hf_cosine(
             x = 0.5 * (1.0 + math.cos(omega * (s if s < span else span))) * (1.0 - rate) + rate
             return x if x > 0.0 else 0.0
         o = ops(s)
-        if o is _MATH or not isinstance(s, o.np.ndarray):  # a number or a numpy scalar
+        if o is SCALAR_OPS or not isinstance(s, o.np.ndarray):  # a number or a numpy scalar
             factor = 0.5 * (1.0 + o.cos(omega * o.minimum(s, span)))
             return o.maximum(0.0, factor * (1.0 - rate) + rate)
         # numpy: the same operations, in place (one temporary array, no copies)

@@ -7,8 +7,8 @@ keeps HF's keyword name and default.
 
 The warmup is part of each HF formula (``t / max(1, W)``), so these configs do not also
 join the generic warmup of :class:`ClosedFormLRSchedulerConfigBase` in front: their
-``warmup`` field replaces the generic one and :meth:`_HFScheduleBase.unit_curve` returns
-the curve as is.
+``warmup`` field replaces the generic one and :meth:`HFScheduleBase.generic_warmup` tells
+the clock so.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ __all__ = [
     "WarmupStableDecaySchedulerConfig",
 ]
 
-_RATIO = Annotated[float, Field(ge=0, le=1)]
+Ratio = Annotated[float, Field(ge=0, le=1)]
+"""A fraction of the base LR, in [0, 1]."""
 
 
 @lr_scheduler_registry.register
@@ -74,7 +75,7 @@ class ConstantSchedulerConfig(ClosedFormLRSchedulerConfigBase):
         return F.constant(1.0)
 
 
-class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
+class HFScheduleBase(ClosedFormLRSchedulerConfigBase):
     """A Hugging Face schedule: its own ``warmup``, part of its formula.
 
     HF's own keywords are accepted too: ``num_warmup_steps`` (= ``warmup``),
@@ -129,7 +130,7 @@ class _HFScheduleBase(ClosedFormLRSchedulerConfigBase):
         return None
 
 
-class _HFTotalScheduleBase(_HFScheduleBase):
+class HFTotalScheduleBase(HFScheduleBase):
     """An HF schedule that also takes ``num_training_steps``."""
 
     total: Count | None = None
@@ -166,7 +167,7 @@ class _HFTotalScheduleBase(_HFScheduleBase):
 
 
 @lr_scheduler_registry.register
-class ConstantWithWarmupSchedulerConfig(_HFScheduleBase):
+class ConstantWithWarmupSchedulerConfig(HFScheduleBase):
     """HF ``constant_with_warmup``: linear warmup from 0, then the base LR.
 
     .. math::
@@ -189,7 +190,7 @@ class ConstantWithWarmupSchedulerConfig(_HFScheduleBase):
 
 
 @lr_scheduler_registry.register
-class LinearSchedulerConfig(_HFTotalScheduleBase):
+class LinearSchedulerConfig(HFTotalScheduleBase):
     """HF ``linear``: linear warmup from 0, then linear decay to 0 at ``total``.
 
     .. math::
@@ -215,7 +216,7 @@ class LinearSchedulerConfig(_HFTotalScheduleBase):
 
 
 @lr_scheduler_registry.register
-class CosineSchedulerConfig(_HFTotalScheduleBase):
+class CosineSchedulerConfig(HFTotalScheduleBase):
     """HF ``cosine``: linear warmup from 0, then ``num_cycles`` cosine waves (half a wave,
     down to 0 at ``total``, by default).
 
@@ -243,7 +244,7 @@ class CosineSchedulerConfig(_HFTotalScheduleBase):
 
 
 @lr_scheduler_registry.register
-class CosineWithRestartsSchedulerConfig(_HFTotalScheduleBase):
+class CosineWithRestartsSchedulerConfig(HFTotalScheduleBase):
     """HF ``cosine_with_restarts``: linear warmup, then ``num_cycles`` half-cosines from 1
     to 0, each restarting at 1 (hard restarts), and 0 from ``total`` on.
 
@@ -272,7 +273,7 @@ class CosineWithRestartsSchedulerConfig(_HFTotalScheduleBase):
 
 
 @lr_scheduler_registry.register
-class InverseSqrtSchedulerConfig(_HFScheduleBase):
+class InverseSqrtSchedulerConfig(HFScheduleBase):
     """HF ``inverse_sqrt``: linear warmup, then an inverse square root decay.
 
     .. math::
@@ -295,7 +296,7 @@ class InverseSqrtSchedulerConfig(_HFScheduleBase):
 
 
 @lr_scheduler_registry.register
-class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
+class WarmupStableDecaySchedulerConfig(HFScheduleBase):
     """HF ``warmup_stable_decay``: warmup from ``m`` to 1, stable at 1, decay to ``m``.
 
     .. math::
@@ -334,7 +335,7 @@ class WarmupStableDecaySchedulerConfig(_HFScheduleBase):
     decay_type: F.RampType = "cosine"
     """Shape of the decay: ``linear``, ``cosine`` or ``1-sqrt``."""
 
-    min_lr_ratio: _RATIO = 0.0
+    min_lr_ratio: Ratio = 0.0
     """Start of the warmup and end of the decay, as a fraction of the base LR."""
 
     num_cycles: NonNegativeFloat = 0.5

@@ -11,7 +11,7 @@ from typing_extensions import Self, override
 from .. import functional as F
 from ..duration import TrainingLength
 from .base import lr_scheduler_registry
-from .hf import _RATIO, _HFTotalScheduleBase
+from .hf import HFTotalScheduleBase, Ratio
 
 if TYPE_CHECKING:
     pass
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-class _ReferenceLRBase(_HFTotalScheduleBase):
+class _ReferenceLRBase(HFTotalScheduleBase):
     """An HF schedule with an absolute final LR (``lr_end``, ``min_lr``).
 
     HF divides the absolute value by the optimizer's default ``lr`` and applies the
@@ -83,7 +83,7 @@ class CosineWithMinLRSchedulerConfig(_ReferenceLRBase):
     min_lr: NonNegativeFloat | None = None
     """The final LR, absolute (HF converts it with the optimizer's default LR)."""
 
-    min_lr_rate: _RATIO | None = None
+    min_lr_rate: Ratio | None = None
     """The final LR as a fraction of each group's base LR."""
 
     @model_validator(mode="after")
@@ -175,10 +175,10 @@ class CosineWarmupWithMinLRSchedulerConfig(_ReferenceLRBase):
     min_lr: NonNegativeFloat | None = None
     """The final LR, absolute (HF converts it with the optimizer's default LR)."""
 
-    min_lr_rate: _RATIO | None = None
+    min_lr_rate: Ratio | None = None
     """The final LR as a fraction of each group's base LR."""
 
-    warmup_lr_rate: _RATIO | None = None
+    warmup_lr_rate: Ratio | None = None
     """The warmup's first value as a fraction of the base LR; ``None``: :math:`1/W`."""
 
     @model_validator(mode="after")
