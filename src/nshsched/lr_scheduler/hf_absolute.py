@@ -58,24 +58,8 @@ class _ReferenceLRBase(HFTotalScheduleBase):
         return F.LRCurve(alpha, ref_offset=offset)
 
 
-@lr_scheduler_registry.register
-class CosineWithMinLRSchedulerConfig(_ReferenceLRBase):
-    """HF ``cosine_with_min_lr``: linear warmup, then a cosine from 1 down to ``r``.
-
-    .. math::
-        α(t) = \\begin{cases}
-            t / \\max(1, W) & t < W \\\\
-            r + (1 - r)\\, \\tfrac12 (1 + \\cos(2 \\pi c p)) & t \\ge W
-        \\end{cases}
-        \\qquad p = \\frac{\\min(t, T) - W}{\\max(1, T - W)}
-
-    where :math:`r` = ``min_lr_rate``, or ``min_lr / lr0`` with :math:`lr_0` the optimizer's
-    default LR (as HF; see :class:`_ReferenceLRBase` for how ``min_lr`` is applied).
-    Exactly one of ``min_lr`` and ``min_lr_rate`` must be set. After ``total`` the value
-    at ``total`` is held (HF lets the wave run on).
-    """
-
-    name: Literal["cosine_with_min_lr"] = "cosine_with_min_lr"
+class _CosineToMinLRBase(_ReferenceLRBase):
+    """The HF cosines that end at a minimum: ``min_lr`` (absolute) or ``min_lr_rate``."""
 
     num_cycles: NonNegativeFloat = 0.5
     """Number of cosine waves between ``warmup`` and ``total``."""
@@ -98,6 +82,26 @@ class CosineWithMinLRSchedulerConfig(_ReferenceLRBase):
     @override
     def absolute_lr(self) -> float | None:
         return self.min_lr
+
+
+@lr_scheduler_registry.register
+class CosineWithMinLRSchedulerConfig(_CosineToMinLRBase):
+    """HF ``cosine_with_min_lr``: linear warmup, then a cosine from 1 down to ``r``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            r + (1 - r)\\, \\tfrac12 (1 + \\cos(2 \\pi c p)) & t \\ge W
+        \\end{cases}
+        \\qquad p = \\frac{\\min(t, T) - W}{\\max(1, T - W)}
+
+    where :math:`r` = ``min_lr_rate``, or ``min_lr / lr0`` with :math:`lr_0` the optimizer's
+    default LR (as HF; see :class:`_ReferenceLRBase` for how ``min_lr`` is applied).
+    Exactly one of ``min_lr`` and ``min_lr_rate`` must be set. After ``total`` the value
+    at ``total`` is held (HF lets the wave run on).
+    """
+
+    name: Literal["cosine_with_min_lr"] = "cosine_with_min_lr"
 
     @override
     def decay_curve(self, length: TrainingLength, ratio: float) -> F.Schedule:
@@ -140,7 +144,7 @@ class PolynomialSchedulerConfig(_ReferenceLRBase):
 
 
 @lr_scheduler_registry.register
-class CosineWarmupWithMinLRSchedulerConfig(_ReferenceLRBase):
+class CosineWarmupWithMinLRSchedulerConfig(_CosineToMinLRBase):
     """HF ``cosine_warmup_with_min_lr``: a warmup that starts above 0, then a cosine from 1
     down to ``r``, reached one step before ``total``.
 
@@ -169,30 +173,8 @@ class CosineWarmupWithMinLRSchedulerConfig(_ReferenceLRBase):
 
     name: Literal["cosine_warmup_with_min_lr"] = "cosine_warmup_with_min_lr"
 
-    num_cycles: NonNegativeFloat = 0.5
-    """Number of cosine waves between ``warmup`` and ``total``."""
-
-    min_lr: NonNegativeFloat | None = None
-    """The final LR, absolute (HF converts it with the optimizer's default LR)."""
-
-    min_lr_rate: Ratio | None = None
-    """The final LR as a fraction of each group's base LR."""
-
     warmup_lr_rate: Ratio | None = None
     """The warmup's first value as a fraction of the base LR; ``None``: :math:`1/W`."""
-
-    @model_validator(mode="after")
-    def _one_min(self) -> Self:
-        if (self.min_lr is None) == (self.min_lr_rate is None):
-            raise ValueError(
-                "set exactly one of min_lr and min_lr_rate, got "
-                f"min_lr={self.min_lr}, min_lr_rate={self.min_lr_rate}"
-            )
-        return self
-
-    @override
-    def absolute_lr(self) -> float | None:
-        return self.min_lr
 
     @override
     def decay_curve(self, length: TrainingLength, ratio: float) -> F.Schedule:

@@ -47,23 +47,12 @@ def optimizer_plan(
     return plan
 
 
-def _plateau(part: PlateauPart, optimizer: Optimizer, every: bool) -> PlateauScheduler:
-    from .plateau import PlateauScheduler
-
-    c = part.config
-    return PlateauScheduler(
-        optimizer,
-        mode=c.mode,
-        factor=c.factor,
-        patience=c.patience,
-        threshold=c.threshold,
-        threshold_mode=c.threshold_mode,
-        cooldown=c.cooldown,
-        min_lr=c.min_lr,
-        eps=c.eps,
-        warmup_steps=part.warmup,
-        group_indices=None if every else list(part.groups),
-    )
+def _plateau(
+    part: PlateauPart, optimizer: Optimizer, length: TrainingLength, every: bool
+) -> PlateauScheduler:
+    """The plateau config's own scheduler, driving the groups of ``part``."""
+    indices = None if every else list(part.groups)
+    return part.config.create_scheduler_impl(optimizer, length, group_indices=indices)  # type: ignore[no-any-return]
 
 
 def build_scheduler(
@@ -94,7 +83,9 @@ def build_scheduler(
                 "Lightning"
             )
         part = plan.plateaus[0]
-        return _plateau(part, optimizer, every=len(part.groups) == len(optimizer.param_groups))
+        return _plateau(
+            part, optimizer, length, every=len(part.groups) == len(optimizer.param_groups)
+        )
     return ClosedFormLRScheduler(optimizer, plan)
 
 
@@ -137,7 +128,7 @@ def scheduler_dicts(
             out.append(spec)
         for part in plan.plateaus:
             every = len(part.groups) == len(optimizer.param_groups)
-            plateau = _plateau(part, optimizer, every)
+            plateau = _plateau(part, optimizer, length, every)
             child = part.config.resolved_metadata()
             spec = {
                 "scheduler": plateau,
