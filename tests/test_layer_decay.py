@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import pytest
 import torch
@@ -156,21 +157,50 @@ def test_layer_decay_errors() -> None:
         S.LayerDecayConfig(rate=0.0)
 
 
-def _timm():
-    # timm's models need torchvision, which may not load beside the CPU torch. Import the
-    # submodules the test uses by name: tests/test_timm.py may have put a bare `timm`
-    # package (for timm.scheduler alone) into sys.modules.
+@pytest.fixture
+def timm() -> Any:
+    """The real timm with its models. tests/test_timm.py may have left a bare ``timm``
+    package (for ``timm.scheduler`` alone) in ``sys.modules``: set it aside, import timm
+    afresh — with a real torchvision if one loads, else with the stand-in of
+    ``tests/_torchvision_standin.py`` — and put everything back afterwards."""
     import importlib
+    import sys
 
+    from _torchvision_standin import FINDER
+
+    def ours(name: str) -> bool:
+        return name.split(".")[0] in ("timm", "torchvision")
+
+    saved = {k: v for k, v in sys.modules.items() if ours(k)}
+    for k in saved:
+        del sys.modules[k]
     try:
-        timm = importlib.import_module("timm")
-        importlib.import_module("timm.models")
+        try:
+            module = importlib.import_module("timm")
+        except ModuleNotFoundError as e:
+            if e.name != "timm" and not str(e.name).startswith("torchvision"):
+                raise
+            if e.name == "timm":
+                pytest.skip("timm is not installed (the README's test command installs it)")
+            for k in [k for k in sys.modules if ours(k)]:
+                del sys.modules[k]
+            sys.meta_path.insert(0, FINDER)
+            module = importlib.import_module("timm")
+        except RuntimeError as e:  # a torchvision that is installed but cannot load
+            if "torchvision" not in str(e):
+                raise
+            for k in [k for k in sys.modules if ours(k)]:
+                del sys.modules[k]
+            sys.meta_path.insert(0, FINDER)
+            module = importlib.import_module("timm")
         importlib.import_module("timm.optim")
-    except Exception as e:
-        pytest.skip(f"timm's models cannot be imported here: {type(e).__name__}: {e}")
-    if not hasattr(timm, "create_model"):
-        pytest.skip("only timm.scheduler is importable here (timm's models need torchvision)")
-    return timm
+        yield module
+    finally:
+        if FINDER in sys.meta_path:
+            sys.meta_path.remove(FINDER)
+        for k in [k for k in sys.modules if ours(k)]:
+            del sys.modules[k]
+        sys.modules.update(saved)
 
 
 @pytest.mark.parametrize(
@@ -184,11 +214,10 @@ def _timm():
         ("beit_base_patch16_224", {"depth": 2}),
     ],
 )
-def test_same_scales_as_timm_on_timm_vit(arch: str, options: dict) -> None:
+def test_same_scales_as_timm_on_timm_vit(timm: Any, arch: str, options: dict) -> None:
     """Every parameter gets timm's LR scale and weight decay (``param_groups_layer_decay``
     with the model's ``no_weight_decay()``)."""
-    timm = _timm()
-    from timm.optim import param_groups_layer_decay
+    param_groups_layer_decay = timm.optim.param_groups_layer_decay
 
     model = timm.create_model(arch, pretrained=False, num_classes=3, img_size=32, **options)
     names = {id(p): n for n, p in model.named_parameters()}
