@@ -8,12 +8,13 @@ mirror (see :mod:`nshsched.lr_scheduler.torch_mirrors`).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
+from .._quote import quote
 from ..duration import DurationConfig, TrainingLength
 from .base import LRSchedulerMetadata, lr_scheduler_registry
 from .torch_mirrors import PositiveCount, TorchMirrorConfigBase
@@ -51,7 +52,7 @@ class _MomentumCyclingBase(TorchMirrorConfigBase):
         if len(value) != count:
             raise ValueError(
                 f"{type(self).__name__}.{field} has {len(value)} values for {count} param "
-                f"groups: give one value, or one per param group ({_shown(value)})"
+                f"groups: give one value, or one per param group ({quote(value)})"
             )
         return [float(v) for v in value]
 
@@ -78,11 +79,6 @@ class _MomentumCyclingBase(TorchMirrorConfigBase):
     def curve_for(self, length: TrainingLength, **values: float) -> F.LRCurve:
         """The curve with the per-group fields set to ``values``."""
         raise NotImplementedError
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 200 else text[:197] + "..."
 
 
 @lr_scheduler_registry.register

@@ -18,14 +18,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .._quote import quote, shorten
 from ..duration import EpochsConfig, FractionConfig, StepsConfig, TrainingLength, round_steps
 
 __all__ = ["MAX_STEPS", "POLICY_FIELDS", "fingerprint", "resolved_schedule", "resume_step"]
 
 POLICY_FIELDS = frozenset({"on_resume_change", "horizon_check"})
 """Fields that say how to run a schedule, not what it is: not part of the fingerprint."""
-
-_QUOTE = 200
 
 
 MAX_STEPS = 2**53
@@ -111,8 +110,8 @@ def fingerprint(
 
 
 def _quote(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= _QUOTE else text[: _QUOTE - 3] + "..."
+    """A string as it is, any other value as its repr: at most ~200 characters."""
+    return shorten(value) if isinstance(value, str) else quote(value)
 
 
 def _first_difference(old: Any, new: Any, path: str = "") -> str | None:
