@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import nshsched as S
+from _helpers import BLOCK_MATPLOTLIB
 from nshsched import cli
 from nshsched.cli._keypoints import boundary_labels, key_points
 from nshsched.cli._render import write_csv
@@ -261,24 +262,10 @@ def test_usage_errors_exit_2(
     assert "expected a positive integer, got '0'" in capsys.readouterr().err
 
 
-_BLOCK_MATPLOTLIB = textwrap.dedent(
-    """\
-    import sys
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name == "matplotlib" or name.startswith("matplotlib."):
-                raise ImportError("No module named 'matplotlib' (blocked)")
-    sys.meta_path.insert(0, Block())
-    from nshsched.cli import main
-    sys.exit(main(sys.argv[1:]))
-    """
-)
-
-
 def test_png_without_matplotlib_says_what_to_install(tmp_path: Path) -> None:
     out = tmp_path / "lr.png"
     result = run(
-        "preview", "constant", "--total-steps", "10", "--out", str(out), code=_BLOCK_MATPLOTLIB
+        "preview", "constant", "--total-steps", "10", "--out", str(out), code=BLOCK_MATPLOTLIB
     )
     assert_clean_error(result, 1, "needs matplotlib", "pip install 'nshsched[plot]'")
     assert not out.exists()

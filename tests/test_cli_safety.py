@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from _helpers import BLOCK_MATPLOTLIB
 from nshsched.cli._errors import MAX_ERRORS_SHOWN
 
 # Runs the command as its only child: the child's exit code, output, peak RSS and CPU time.
@@ -222,23 +223,9 @@ def test_out_into_a_read_only_directory(tmp_path: Path) -> None:
     assert code == 1 and stdout == "" and "Permission denied" in err
 
 
-_BLOCK_MATPLOTLIB = textwrap.dedent(
-    """\
-    import sys
-    class Block:
-        def find_spec(self, name, path=None, target=None):
-            if name == "matplotlib" or name.startswith("matplotlib."):
-                raise ImportError("No module named 'matplotlib' (blocked)")
-    sys.meta_path.insert(0, Block())
-    from nshsched.cli import main
-    sys.exit(main(sys.argv[1:]))
-    """
-)
-
-
 def test_png_without_matplotlib_found_before_any_output(tmp_path: Path) -> None:
     out = tmp_path / "lr.png"
-    run = nshsched("preview", "constant", "--out", str(out), code=_BLOCK_MATPLOTLIB)
+    run = nshsched("preview", "constant", "--out", str(out), code=BLOCK_MATPLOTLIB)
     assert_clean(run, 1, "needs matplotlib", "pip install 'nshsched[plot]'")
     assert run.stdout == ""  # nothing drawn first
     assert list(tmp_path.iterdir()) == []

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import nshsched as S
+from _helpers import build_stepped
 from _strategies import NAMES, SchemaStrategies, mutate
 
 RTOL = 1e-9
@@ -91,17 +92,6 @@ def _optimization(schedule: S.LRSchedulerConfigBase, own: Any = "inherit") -> S.
     )
 
 
-def _hand_stepped(oc: S.OptimizationConfig, length: S.TrainingLength) -> np.ndarray:
-    optimizer, scheduler = oc.build(Net(), length)
-    out = [[float(g["lr"]) for g in optimizer.param_groups]]
-    for _ in range(length.total_steps):
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        out.append([float(g["lr"]) for g in optimizer.param_groups])
-    return np.array(out)
-
-
 def _assert_located(error: pydantic.ValidationError, data: Any, path: tuple[Any, ...]) -> None:
     """Every error has a message and a location; a hostile value is found where it is."""
     errors = error.errors()
@@ -130,7 +120,7 @@ def _check_schedule(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # horizon checks, "global and own scheduler"
         try:
-            stepped = _hand_stepped(oc, length)
+            stepped = build_stepped(oc, Net(), length)
         except ValueError as error:  # a clear error at creation is an allowed outcome
             assert str(error) and len(str(error)) < 2000
             return

@@ -24,6 +24,7 @@ import pytest
 import torch
 
 import nshsched as S
+from _helpers import build_stepped
 from test_preview import BUILTIN_TAGS, SAMPLES
 
 RTOL = 1e-9
@@ -111,19 +112,6 @@ FAMILY = _family()
 LENGTH = S.TrainingLength(steps_per_epoch=7, total_steps=60)
 
 
-def _hand_stepped(
-    oc: S.OptimizationConfig, model: torch.nn.Module, length: S.TrainingLength
-) -> np.ndarray:
-    optimizer, scheduler = oc.build(model, length)
-    out = [[float(g["lr"]) for g in optimizer.param_groups]]
-    for _ in range(length.total_steps):
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        out.append([float(g["lr"]) for g in optimizer.param_groups])
-    return np.array(out)
-
-
 # build() returns one scheduler: a plateau next to a group's own closed-form schedule needs
 # two (Lightning's list form, covered by the Lightning family below).
 HAND_FAMILY = [
@@ -140,7 +128,7 @@ def test_preview_equals_build_stepped_by_hand(tag: str, schedule: dict[str, Any]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # horizon and "global and own scheduler" warnings
         got = S.preview(oc, LENGTH, model=model)
-        want = _hand_stepped(oc, model, LENGTH)
+        want = build_stepped(oc, model, LENGTH)
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=1e-15, err_msg=str(schedule))
     assert (got >= 0).all() and np.isfinite(got).all()
     names = S.preview_groups(oc, model) if hasattr(S, "preview_groups") else None
