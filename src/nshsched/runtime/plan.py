@@ -330,11 +330,31 @@ def _check_finite(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> None:
     import numpy as np
 
     steps = _sample_steps(plan.length.total_steps)
+    # Each curve's components are evaluated once, however many groups share it (a
+    # global schedule over thousands of groups); the values are those of ``curve.lr``.
+    components: dict[int, tuple[Any, Any, Any]] = {}
+
+    def evaluated(schedule: F.Schedule | None) -> Any:
+        return None if schedule is None else np.broadcast_to(schedule(steps), steps.shape)
+
     for target in plan.targets:
-        if target.curve is None:
+        curve = target.curve
+        if curve is None:
             continue
+        parts = components.get(id(curve))
+        if parts is None:
+            parts = components[id(curve)] = (
+                evaluated(curve.scale),
+                evaluated(curve.offset),
+                evaluated(curve.ref_offset),
+            )
+        scale, offset, ref_offset = parts
         base = base_value(groups[target.group], target.key)
-        values = np.broadcast_to(target.curve.lr(steps, base, target.ratio), steps.shape)
+        values = base * scale
+        if offset is not None:
+            values = values + offset
+        if ref_offset is not None:
+            values = values + target.ratio * ref_offset
         bad = ~np.isfinite(values)
         if target.key == "lr" or base >= 0:  # a value configured >= 0 stays >= 0
             bad |= values < 0
