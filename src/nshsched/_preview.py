@@ -181,23 +181,10 @@ def _optimizer(config: OptimizationConfig, model: torch.nn.Module | None) -> Any
 
 
 def _check_key(groups: Sequence[Mapping[str, Any]], key: str) -> None:
-    name, _, index = key.partition(".")
-    group = groups[0]
-    value = group.get(name)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not index
-    if index and isinstance(value, (tuple, list)) and index.isdigit():
-        ok = int(index) < len(value)
-    if not ok and hasattr(value, "item") and not index:  # a tensor value
-        ok = True
-    if not ok:
-        keys = []
-        for k, v in group.items():
-            if isinstance(v, bool) or k in ("params", "name"):
-                continue
-            if isinstance(v, (int, float)) or hasattr(v, "item"):
-                keys.append(k)
-            elif isinstance(v, (tuple, list)) and all(isinstance(x, (int, float)) for x in v):
-                keys += [f"{k}.{i}" for i in range(len(v))]
+    from .runtime.hyper import group_keys, has_key
+
+    if not has_key(groups[0], key):
+        keys = ["lr", *group_keys(groups[0])]
         raise ValueError(f"preview: unknown key {key[:200]!r}; the param groups have {keys}")
 
 

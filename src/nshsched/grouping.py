@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
     from .param_groups import OptimizationConfig
 
-__all__ = ["PART", "base_group", "torch_param_groups"]
+__all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "PART", "base_group", "torch_param_groups"]
+
+DEFAULT_GROUP = "default"
+"""The name of the group of parameters that no :class:`ParamGroupConfig` matches."""
+
+NO_DECAY_SUFFIX = "_no_decay"
+"""Suffix of the sibling group holding a group's 1-D parameters when ``no_weight_decay``."""
 
 _SHOWN_NAMES = 8
 
@@ -78,7 +84,6 @@ def torch_param_groups(
             a ``no_weight_decay`` glob or the ``layer_decay`` regex matches nothing, or no
             parameter is trainable.
     """
-    from .param_groups import DEFAULT_GROUP, NO_DECAY_SUFFIX
 
     if named is None:
         named = module_named_parameters(model, config.module)

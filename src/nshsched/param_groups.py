@@ -16,7 +16,7 @@ from typing_extensions import Self
 from ._warnings import warn
 from .config import Config
 from .duration import TrainingLength
-from .grouping import base_group
+from .grouping import DEFAULT_GROUP, NO_DECAY_SUFFIX, base_group
 from .hyperparameters import HyperparameterScheduleConfig, check_key
 from .layer_decay import LayerDecayConfig
 from .lr_scheduler.base import (
@@ -30,12 +30,6 @@ if TYPE_CHECKING:
     from torch.optim import Optimizer
 
 __all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "OptimizationConfig", "ParamGroupConfig"]
-
-DEFAULT_GROUP = "default"
-"""The name of the group of parameters that no :class:`ParamGroupConfig` matches."""
-
-NO_DECAY_SUFFIX = "_no_decay"
-"""Suffix of the sibling group holding a group's 1-D parameters when ``no_weight_decay``."""
 
 _SHOWN_NAMES = 8
 

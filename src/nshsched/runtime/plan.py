@@ -24,6 +24,7 @@ from .. import functional as F
 from .._warnings import warn
 from ..duration import TrainingLength
 from . import clock
+from .hyper import has_key
 from .resume import fingerprint
 
 __all__ = [
@@ -385,7 +386,7 @@ def evaluate(plan: Plan, groups: Sequence[Mapping[str, Any]], steps: Any, key: s
     scales: dict[int, Any] = {}  # one evaluation per shared multiplier
     for i, group in enumerate(groups):
         target = by_group.get(i)
-        base = base_value(group, key) if _has(group, key) else float("nan")
+        base = base_value(group, key) if has_key(group, key) else float("nan")
         if target is None or target.curve is None:
             out[:, i] = base
             continue
@@ -398,13 +399,3 @@ def evaluate(plan: Plan, groups: Sequence[Mapping[str, Any]], steps: Any, key: s
         else:
             out[:, i] = np.broadcast_to(curve.lr(steps, base, target.ratio), steps.shape)
     return out
-
-
-def _has(group: Mapping[str, Any], key: str) -> bool:
-    name, _, index = key.partition(".")
-    if name not in group:
-        return False
-    if not index:
-        return True
-    value = group[name]
-    return isinstance(value, (tuple, list)) and int(index) < len(value)
