@@ -19,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import nshsched as S  # noqa: E402
-from nshsched._checkpoint import rebuild  # noqa: E402
+from nshsched.config.checkpoint import rebuild  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "scripts"))
@@ -120,12 +120,12 @@ def test_optimization_config_pickles_as_rebuild_of_plain_data() -> None:
     cfg = S.OptimizationConfig.model_validate(OPTIMIZATION)
     func, (path, data) = cfg.__reduce__()
     assert func is rebuild
-    assert path == "nshsched.param_groups:OptimizationConfig"
+    assert path == "nshsched.groups.optimization:OptimizationConfig"
     assert data == cfg.model_dump()
     assert pickle.loads(pickle.dumps(cfg)) == cfg
     # the pickle names no class: only the rebuild function
     assert b"OptimizationConfig" in pickle.dumps(cfg)  # as a string argument
-    assert b"nshsched._checkpoint" in pickle.dumps(cfg)
+    assert b"nshsched.config.checkpoint" in pickle.dumps(cfg)
 
 
 class _Evil:
@@ -302,7 +302,7 @@ def test_fresh_process_without_nshsched_gets_torchs_allowlist_message(tmp_path: 
         try:
             torch.load({str(path)!r})
         except pickle.UnpicklingError as e:
-            print("refused", "nshsched._checkpoint.rebuild" in str(e))
+            print("refused", "nshsched.config.checkpoint.rebuild" in str(e))
         """
     )
     result = subprocess.run(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nshsched import plugins
+from nshsched.config import plugins
 
 USER_MODULE = '''
 from typing import Literal

@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import nshsched as S  # noqa: E402
-from nshsched.describe import group_rows  # noqa: E402
+from nshsched.groups.describe import group_rows  # noqa: E402
 
 
 class Agent(torch.nn.Module):

@@ -33,7 +33,7 @@ def test_import_nshsched_imports_no_peer_and_loads_no_plugin() -> None:
         "peers = {'torch', 'lightning', 'jsonargparse', 'omegaconf', 'hydra'}\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in peers)\n"
         "assert not heavy, heavy\n"
-        "assert 'nshsched.plugins' not in sys.modules  # built-in tags load no plugin\n"
+        "assert 'nshsched.config.plugins' not in sys.modules  # built-in tags load no plugin\n"
         "print('ok')\n"
     )
     result = subprocess.run(
@@ -56,10 +56,10 @@ def test_peer_hooks_run_whatever_the_import_order(order: str) -> None:
     code = (
         f"{order}\n"
         "import sys, torch.serialization as ser, jsonargparse._typehints as th\n"
-        "from nshsched._checkpoint import rebuild\n"
+        "from nshsched.config.checkpoint import rebuild\n"
         "assert rebuild in ser.get_safe_globals(), ser.get_safe_globals()\n"
         "assert getattr(th.adapt_typehints, '__nshsched_adapter__', False)\n"
-        "import nshsched._peers as p\n"
+        "import nshsched.integrations.peers as p\n"
         "assert p._finder not in sys.meta_path  # removed once every hook ran\n"
         "assert type(ser.__loader__).__name__ == 'SourceFileLoader', ser.__loader__\n"
         "assert ser.__spec__.loader is ser.__loader__\n"

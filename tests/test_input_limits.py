@@ -1,4 +1,4 @@
-"""Reading config files: the limits of ``nshsched._yaml`` (node budget, depth, duplicate keys,
+"""Reading config files: the limits of ``nshsched.loading.yaml_files`` (node budget, depth, duplicate keys,
 strict JSON, numbers, surrogates, size) and bounded quoting in messages."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nshsched._quote import quote, shorten
-from nshsched._yaml import (
+from nshsched.loading.quote import quote, shorten
+from nshsched.loading.yaml_files import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_NODES,
@@ -86,7 +86,7 @@ def test_recursive_alias_refused() -> None:
 
 def test_too_many_values_refused_while_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     # The budget is read when a file is read: a smaller one keeps this test fast.
-    monkeypatch.setattr("nshsched._limits.MAX_NODES", 1000)
+    monkeypatch.setattr("nshsched.loading.limits.MAX_NODES", 1000)
     text = "[" + "0," * 1000 + "0]"
     with pytest.raises(ConfigFileError, match=r"line 1, column 2000: more than 1000 values"):
         load_text(text)
@@ -228,12 +228,12 @@ def test_quote_is_bounded() -> None:
 
 
 def test_the_safety_page_states_the_limits() -> None:
-    from nshsched._quote import QUOTE_LIMIT
-    from nshsched._yaml import MAX_NUMBER_CHARS
     from nshsched.cli._errors import MAX_ERRORS_SHOWN
     from nshsched.cli._plan import MAX_STEPPED_CELLS
     from nshsched.cli._preview import MAX_SHOWN
     from nshsched.cli._sampling import EXACT_CELLS, MAX_SAMPLES, PLOT_BINS
+    from nshsched.loading.quote import QUOTE_LIMIT
+    from nshsched.loading.yaml_files import MAX_NUMBER_CHARS
 
     text = " ".join((Path(__file__).parents[1] / "docs" / "safety.md").read_text().split())
     for fragment in [

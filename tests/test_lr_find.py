@@ -15,7 +15,7 @@ from lightning.pytorch import LightningModule
 from torch.utils.data import DataLoader, TensorDataset
 
 import nshsched as S
-from nshsched.lr_finder import suggest_lr
+from nshsched.integrations.lr_finder import suggest_lr
 
 
 class Regressor(LightningModule):

@@ -16,7 +16,7 @@ from torch import nn
 
 import nshsched as S
 from _strategies import SchemaStrategies
-from nshsched.config import MAX_COUNT, MAX_MAGNITUDE
+from nshsched.config.base import MAX_COUNT, MAX_MAGNITUDE
 from nshsched.optimizer import TorchOptimizerConfigBase
 
 # ---------------------------------------------------------------------- every numeric field

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import nshsched as S
-from nshsched import plugins
+from nshsched.config import plugins
 
 tomllib = pytest.importorskip("tomllib")
 
@@ -92,7 +92,7 @@ def test_plugin_is_not_loaded_by_import_nor_for_builtin_tags(example_site: Path)
         S.OptimizationConfig.model_validate({"optimizer": {"name": "AdamW", "lr": 0.1},
                                              "scheduler": {"name": "StepLR", "step_size": 2}})
         assert "cosine" in S.lr_scheduler_registry and "adamw" in S.optimizer_registry
-        assert "nshsched_halfway" not in sys.modules and "nshsched.plugins" not in sys.modules
+        assert "nshsched_halfway" not in sys.modules and "nshsched.config.plugins" not in sys.modules
         print("ok")
         """
     )

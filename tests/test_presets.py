@@ -12,8 +12,8 @@ import pytest
 
 import nshsched as S
 from nshsched import presets
-from nshsched._yaml import ConfigFileError, load_text, parse_scalar
 from nshsched.duration import round_steps
+from nshsched.loading.yaml_files import ConfigFileError, load_text, parse_scalar
 
 REQUIRED = [
     "aggressive_decay",

@@ -1,4 +1,4 @@
-"""``nshsched list`` describes each entry in one plain sentence (``nshsched._summary``)."""
+"""``nshsched list`` describes each entry in one plain sentence (``nshsched.cli._summary``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import nshsched as S
 from nshsched import cli
-from nshsched._summary import BUILTIN_SUMMARIES, summary
+from nshsched.cli._summary import BUILTIN_SUMMARIES, summary
 
 REGISTRIES = (S.lr_scheduler_registry, S.optimizer_registry)
 BUILTINS = sorted(

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import ConfigDict, Field, PositiveInt
 
-from .config import Config
+from .config.base import Config
 
 __all__ = [
     "DurationConfig",

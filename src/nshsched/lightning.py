@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._warnings import warn
+from .loading.warn import warn
 
 if TYPE_CHECKING:
     from lightning.pytorch import Trainer

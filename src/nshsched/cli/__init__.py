@@ -6,7 +6,7 @@ matplotlib for a PNG); an ``OptimizationConfig`` file builds its optimizer with 
 input are reported on stderr with exit code 1 (2 for command-line usage), never a traceback.
 
 The package follows the command's concepts: reading input (``_input``; files are parsed
-by :mod:`nshsched._yaml`), ``--set`` overrides (``_overrides``), the subcommands
+by :mod:`nshsched.loading.yaml_files`), ``--set`` overrides (``_overrides``), the subcommands
 (``_commands``; ``_preview`` with what it computes in ``_plan`` and ``_sampling``;
 ``_groups``, the param-group table of a config on a model), how a
 preview is shown (``_render``, ``_keypoints``), output files (``_output``), errors

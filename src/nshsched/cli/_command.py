@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .._yaml import ConfigFileError, parse_scalar
+from ..loading.yaml_files import ConfigFileError, parse_scalar
 
 __all__ = ["Command", "positive_float", "positive_int"]
 

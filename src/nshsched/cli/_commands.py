@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import Any
 
-from .._yaml import load_file
+from ..loading.yaml_files import load_file
 from ._command import Command
 from ._input import KIND_LABEL, Kind, classify, registries, validate_config
 from ._overrides import SET_HELP, apply_override
@@ -77,7 +77,7 @@ def _schema(args: argparse.Namespace) -> int:
 
     import nshsched as S
 
-    from ..plugins import load_entry_points
+    from ..config.plugins import load_entry_points
 
     load_entry_points()  # every installed plugin's classes are in the schema
 
@@ -107,8 +107,8 @@ SCHEMA = Command(
 
 def _list(args: argparse.Namespace) -> int:
     from .. import presets
-    from .._summary import summary
-    from ..plugins import load_entry_points
+    from ..config.plugins import load_entry_points
+    from ._summary import summary
 
     load_entry_points()  # every installed plugin's classes are listed
 

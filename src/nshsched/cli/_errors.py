@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._quote import QUOTE_LIMIT, quote, shorten
+from ..loading.quote import QUOTE_LIMIT, quote, shorten
 
 if TYPE_CHECKING:
     from pydantic import ValidationError

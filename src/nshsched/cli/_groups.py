@@ -1,13 +1,13 @@
 """``nshsched groups CONFIG --model pkg.module:factory``: the param groups a config makes on
-a model, as a table, without training (see :mod:`nshsched.describe`)."""
+a model, as a table, without training (see :mod:`nshsched.groups.describe`)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from .._quote import quote, shorten
-from .._yaml import load_file
+from ..loading.quote import quote, shorten
+from ..loading.yaml_files import load_file
 from ._command import Command
 from ._errors import CLIError, UsageError
 from ._input import classify, validate_config
@@ -28,7 +28,7 @@ def load_model(spec: str) -> Any:
         CLIError: the module cannot be imported, the factory is missing or fails, or it
             returns no ``torch.nn.Module``.
     """
-    from ..plugins import PluginImportError, import_modules
+    from ..config.plugins import PluginImportError, import_modules
 
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._quote import quote, shorten
-from .._yaml import load_file
+from ..loading.quote import quote, shorten
+from ..loading.yaml_files import load_file
 from ._errors import CLIError, format_validation_error
 from ._overrides import apply_override
 

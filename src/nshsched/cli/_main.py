@@ -16,8 +16,8 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
-from .._quote import shorten
-from .._yaml import ConfigFileError
+from ..loading.quote import shorten
+from ..loading.yaml_files import ConfigFileError
 from ._command import Command
 from ._commands import LIST, SCHEMA, VALIDATE
 from ._errors import CLIError, UsageError, cap_message, format_validation_error
@@ -119,7 +119,7 @@ def _escaping_output() -> Iterator[None]:
 
 def _import_user_modules(args: argparse.Namespace) -> None:
     """The modules of ``NSHSCHED_IMPORT``, then those of ``--import``, imported in order."""
-    from ..plugins import PluginImportError, env_modules, import_modules
+    from ..config.plugins import PluginImportError, env_modules, import_modules
 
     try:
         import_modules(env_modules(), source="NSHSCHED_IMPORT")

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from .._quote import quote
+from ..loading.quote import quote
 from ._errors import CLIError, UsageError
 
 __all__ = ["AtomicOutput", "check_output_path"]

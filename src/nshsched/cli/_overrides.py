@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._quote import quote, shorten
-from .._yaml import ConfigFileError, parse_scalar
+from ..loading.quote import quote, shorten
+from ..loading.yaml_files import ConfigFileError, parse_scalar
 from ._errors import CLIError, UsageError
 
 __all__ = ["SET_HELP", "apply_override"]

@@ -93,7 +93,7 @@ def plan_preview(
     """
     import numpy as np
 
-    from .._preview import preview, preview_groups
+    from ..groups.preview import preview, preview_groups
     from ..runtime.plan import compilable
 
     if kind == "optimizer":

@@ -21,7 +21,7 @@ registered class works, a user's included (registry plugins are loaded on an unk
 
 The adapter wraps jsonargparse's ``adapt_typehints`` (jsonargparse offers no public hook for
 this); nshsched installs it by itself when jsonargparse is imported
-(:mod:`nshsched._peers`), and :func:`install_jsonargparse_adapter` does so explicitly.
+(:mod:`nshsched.integrations.peers`), and :func:`install_jsonargparse_adapter` does so explicitly.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..registry import Registry
+    from ..config.registry import Registry
 
 __all__ = ["install_jsonargparse_adapter", "serialize_config", "to_subclass_spec"]
 
@@ -75,7 +75,7 @@ def install_jsonargparse_adapter(typehints: ModuleType | None = None) -> None:
 def registry_of(typehint: Any) -> Registry[Any] | None:
     """The nshsched registry a type hint stands for: ``Annotated[Base, registry]``, or the
     base class of a built-in registry; else ``None``."""
-    registry_module = sys.modules.get("nshsched.registry")
+    registry_module = sys.modules.get("nshsched.config.registry")
     if registry_module is None:  # no registry exists yet
         return None
     for meta in getattr(typehint, "__metadata__", ()):
@@ -114,7 +114,7 @@ def to_subclass_spec(val: Any, typehint: Any) -> Any:
     if isinstance(val, str):
         text = val.strip()
         if text.startswith("{"):
-            from .._yaml import ConfigFileError, load_text
+            from ..loading.yaml_files import ConfigFileError, load_text
 
             try:
                 val = load_text(text, "the value")
@@ -149,7 +149,7 @@ def serialize_config(val: Any, typehint: Any) -> Any:
         >>> spec["class_path"], spec["init_args"]["warmup"]
         ('nshsched.lr_scheduler.hf.LinearSchedulerConfig', 3)
     """
-    config_module = sys.modules.get("nshsched.config")
+    config_module = sys.modules.get("nshsched.config.base")
     if config_module is None or not isinstance(val, config_module.Config):
         return val
     data = val.model_dump(mode="json")

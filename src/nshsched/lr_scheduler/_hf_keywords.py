@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._quote import quote
+from ..loading.quote import quote
 
 __all__ = ["HF_ALIASES", "hf_aliases", "quote"]
 

@@ -10,9 +10,9 @@ from pydantic import Field, PositiveInt
 from typing_extensions import NotRequired, Required, TypedDict
 
 from .. import functional as F
-from ..config import Config
+from ..config.base import Config
+from ..config.registry import Registry
 from ..duration import DurationConfig, TrainingLength, round_steps
-from ..registry import Registry
 
 if TYPE_CHECKING:
     from torch.optim import Optimizer

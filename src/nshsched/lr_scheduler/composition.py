@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
-from ..config import Config
+from ..config.base import Config
 from ..duration import DurationConfig, TrainingLength
 from .base import (
     ClosedFormLRSchedulerConfigBase,

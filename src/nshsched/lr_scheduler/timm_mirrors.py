@@ -25,9 +25,9 @@ from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
-from .._quote import quote
-from ..config import MAX_MAGNITUDE
+from ..config.base import MAX_MAGNITUDE
 from ..duration import DurationConfig, TrainingLength
+from ..loading.quote import quote
 from .base import ClosedFormLRSchedulerConfigBase, Count, LRSchedulerMetadata, lr_scheduler_registry
 
 __all__ = [

@@ -14,8 +14,8 @@ from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
-from .._quote import quote
 from ..duration import DurationConfig, TrainingLength
+from ..loading.quote import quote
 from .base import LRSchedulerMetadata, lr_scheduler_registry
 from .torch_mirrors import PositiveCount, TorchMirrorConfigBase
 

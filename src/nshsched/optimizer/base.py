@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self, override
 
-from ..config import Config
-from ..registry import Registry
+from ..config.base import Config
+from ..config.registry import Registry
 
 if TYPE_CHECKING:
     from torch.optim import Optimizer

@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._quote import quote
-from .._yaml import load_file
+from ..loading.quote import quote
+from ..loading.yaml_files import load_file
 
 if TYPE_CHECKING:
     from ..lr_scheduler.base import LRSchedulerConfigBase

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from .. import functional as F
-from .._warnings import warn
 from ..duration import TrainingLength
+from ..loading.warn import warn
 from . import clock
 from .hyper import has_key
 from .resume import fingerprint

@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .._quote import quote, shorten
 from ..duration import EpochsConfig, FractionConfig, StepsConfig, TrainingLength, round_steps
+from ..loading.quote import quote, shorten
 
 __all__ = ["MAX_STEPS", "POLICY_FIELDS", "fingerprint", "resolved_schedule", "resume_step"]
 

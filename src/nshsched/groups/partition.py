@@ -1,6 +1,6 @@
 """From an :class:`~nshsched.OptimizationConfig` and a model to torch param-group dicts.
 
-Names are the unwrapped model's (:mod:`nshsched.naming`), relative to the config's
+Names are the unwrapped model's (:mod:`nshsched.groups.naming`), relative to the config's
 ``module``. Each parameter goes to the configured group whose globs match it (else
 ``default``), to that group's ``_no_decay`` sibling when ``no_weight_decay`` says so, and,
 with ``layer_decay``, to a part of it (``.layer<i>``, ``.embeddings``, ``.last``) whose LR is
@@ -18,7 +18,7 @@ from .naming import glob_match, module_named_parameters, no_weight_decay_names
 if TYPE_CHECKING:
     import torch
 
-    from .param_groups import OptimizationConfig
+    from .optimization import OptimizationConfig
 
 __all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "PART", "base_group", "torch_param_groups"]
 

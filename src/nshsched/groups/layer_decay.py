@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from .config import Config
+from ..config.base import Config
 from .naming import glob_match
 
 __all__ = ["DEFAULT_LAYERS", "LayerDecayConfig", "layer_parts"]

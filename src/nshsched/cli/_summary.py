@@ -77,7 +77,7 @@ def summary(cls: type) -> str:
 
     Example:
         >>> import nshsched as S
-        >>> from nshsched._summary import summary
+        >>> from nshsched.cli._summary import summary
         >>> summary(S.lr_scheduler_registry.get("linear"))
         'Rises linearly from zero, then falls linearly to zero at the end.'
     """

@@ -26,16 +26,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import _limits
-from ._json import load_json
-from ._limits import (
+from . import limits
+from .json_files import load_json
+from .limits import (
     MAX_BYTES,
     MAX_DEPTH,
     MAX_NODES,
     MAX_NUMBER_CHARS,
     ConfigFileError,
 )
-from ._quote import quote, shorten
+from .quote import quote, shorten
 
 __all__ = [
     "MAX_BYTES",
@@ -82,7 +82,7 @@ def _make_loader() -> Any:
             key = id(node)
             if isinstance(node, ScalarNode):
                 if key not in size:
-                    found = _limits.SURROGATE.search(node.value)
+                    found = limits.SURROGATE.search(node.value)
                     if found:
                         raise LimitError(
                             problem=f"a string holds a lone surrogate {quote(found.group())}: "
@@ -112,15 +112,15 @@ def _make_loader() -> Any:
             entered.discard(key)
             size[key] = 1 + sum(size[id(c)] for c in children)
             depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            if size[key] > _limits.MAX_NODES:
+            if size[key] > limits.MAX_NODES:
                 raise LimitError(
-                    problem=f"aliases expand this to more than {_limits.MAX_NODES} values "
+                    problem=f"aliases expand this to more than {limits.MAX_NODES} values "
                     "(an alias bomb?): refused",
                     problem_mark=node.start_mark,
                 )
-            if depth[key] > _limits.MAX_DEPTH:
+            if depth[key] > limits.MAX_DEPTH:
                 raise LimitError(
-                    problem=f"more than {_limits.MAX_DEPTH} levels of nested lists/mappings "
+                    problem=f"more than {limits.MAX_DEPTH} levels of nested lists/mappings "
                     "(through aliases): refused",
                     problem_mark=node.start_mark,
                 )
@@ -136,18 +136,18 @@ def _make_loader() -> Any:
         # -- composing: count values and levels as they are read, before any is built
         def compose_node(self, parent: Any, index: Any) -> Any:
             self._nodes += 1
-            if self._nodes > _limits.MAX_NODES:
+            if self._nodes > limits.MAX_NODES:
                 raise LimitError(
-                    problem=f"more than {_limits.MAX_NODES} values: refused",
+                    problem=f"more than {limits.MAX_NODES} values: refused",
                     problem_mark=self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
 
         def _enter(self) -> None:
             self._depth += 1
-            if self._depth > _limits.MAX_DEPTH:
+            if self._depth > limits.MAX_DEPTH:
                 raise LimitError(
-                    problem=f"more than {_limits.MAX_DEPTH} levels of nested lists/mappings: refused",
+                    problem=f"more than {limits.MAX_DEPTH} levels of nested lists/mappings: refused",
                     problem_mark=self.peek_event().start_mark,
                 )
 
@@ -202,11 +202,11 @@ def _make_loader() -> Any:
             return super().construct_mapping(node, deep)
 
         def _number_length(self, node: Any) -> None:
-            if isinstance(node, ScalarNode) and len(node.value) > _limits.MAX_NUMBER_CHARS:
+            if isinstance(node, ScalarNode) and len(node.value) > limits.MAX_NUMBER_CHARS:
                 raise ConstructorError(
                     None,
                     None,
-                    f"a number of {len(node.value)} characters (at most {_limits.MAX_NUMBER_CHARS})",
+                    f"a number of {len(node.value)} characters (at most {limits.MAX_NUMBER_CHARS})",
                     node.start_mark,
                 )
 
@@ -249,7 +249,7 @@ def load_text(text: str, source: str = "<string>") -> Any:
     """
     import yaml
 
-    if len(text) > _limits.MAX_BYTES:
+    if len(text) > limits.MAX_BYTES:
         raise ConfigFileError(f"{shorten(source)}: more than {MAX_BYTES} characters: refused")
     loader = _loader()
     try:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-    from .lr_scheduler.base import LRSchedulerConfigBase
-    from .param_groups import OptimizationConfig
+    from ..lr_scheduler.base import LRSchedulerConfigBase
+    from .optimization import OptimizationConfig
 
 __all__ = ["describe", "group_rows"]
 
@@ -58,7 +58,7 @@ def group_rows(config: OptimizationConfig, model: torch.nn.Module) -> list[dict[
 
 def _schedule_of(schedule: LRSchedulerConfigBase | None, group: str) -> Any:
     """The schedule that drives torch group ``group`` (``per_group`` configs resolved)."""
-    from .lr_scheduler.composition import PerGroupSchedulerConfig
+    from ..lr_scheduler.composition import PerGroupSchedulerConfig
 
     while isinstance(schedule, PerGroupSchedulerConfig):
         schedule = schedule.groups.get(group, schedule.default)

@@ -1,5 +1,5 @@
 """The limits on what nshsched reads from a config file, and the error for a file that
-cannot be read (see :mod:`nshsched._yaml` and :mod:`nshsched._json`)."""
+cannot be read (see :mod:`nshsched.loading.yaml_files` and :mod:`nshsched.loading.json_files`)."""
 
 from __future__ import annotations
 

@@ -5,11 +5,11 @@ A config pickles as ``rebuild("module:QualName", config.model_dump())`` (see
 hold nshsched configs contains no class but this one function. torch's ``weights_only``
 unpickler calls only allowlisted functions: :func:`allow_in_torch_load` puts :func:`rebuild`
 on that list, and nshsched does so itself as soon as ``torch.serialization`` is imported
-(see :mod:`nshsched._peers`), so loading needs nothing from the user.
+(see :mod:`nshsched.integrations.peers`), so loading needs nothing from the user.
 
 :func:`rebuild` never imports a module named in the file other than nshsched's own: the
 class must already be imported (the user's module that defines it) or be defined by an
-installed plugin (see :mod:`nshsched.plugins`), and the data is validated like any config,
+installed plugin (see :mod:`nshsched.config.plugins`), and the data is validated like any config,
 so it can only build registered classes.
 """
 
@@ -20,7 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .config import Config
+    from .base import Config
 
 __all__ = ["allow_in_torch_load", "rebuild"]
 
@@ -32,8 +32,8 @@ def rebuild(path: str, data: dict[str, Any]) -> Config:
         ValueError: ``path`` is not an nshsched config class that is imported, or ``data``
             is not valid for it.
     """
-    from ._quote import quote
-    from .config import Config
+    from ..loading.quote import quote
+    from .base import Config
 
     if not isinstance(path, str) or ":" not in path or not isinstance(data, dict):
         raise ValueError(f"not an nshsched config record: {quote(path)}")

@@ -52,7 +52,7 @@ def _convert(container: Any) -> Any:
         return OmegaConf.to_container(container, resolve=True, throw_on_missing=True)
     except OmegaConfBaseException as e:
         # OmegaConf's message names the full key; keep only its first line (no object dump).
-        from ._quote import shorten
+        from .quote import shorten
 
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f"cannot read the OmegaConf config: {shorten(first, 300)}") from None

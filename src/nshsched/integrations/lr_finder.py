@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .param_groups import OptimizationConfig
+    from ..groups.optimization import OptimizationConfig
 
 __all__ = ["LRFindResult", "lr_find"]
 

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
-from ._warnings import warn
-from .config import Config
-from .duration import TrainingLength
-from .grouping import DEFAULT_GROUP, NO_DECAY_SUFFIX, base_group
-from .hyperparameters import HyperparameterScheduleConfig, check_key
-from .layer_decay import LayerDecayConfig
-from .lr_scheduler.base import (
+from ..config.base import Config
+from ..duration import TrainingLength
+from ..loading.warn import warn
+from ..lr_scheduler.base import (
     LRSchedulerConfig,
     LRSchedulerConfigBase,
 )
-from .optimizer import OptimizerConfig
+from ..optimizer import OptimizerConfig
+from .hyperparameters import HyperparameterScheduleConfig, check_key
+from .layer_decay import LayerDecayConfig
+from .partition import DEFAULT_GROUP, NO_DECAY_SUFFIX, base_group
 
 if TYPE_CHECKING:
     import torch
@@ -215,12 +215,12 @@ class OptimizationConfig(Config):
     def torch_param_groups(self, module: torch.nn.Module) -> list[dict[str, Any]]:
         """The torch param-group dicts for ``module`` (``name``, ``params``, and ``lr`` /
         ``weight_decay`` where they differ from the optimizer's); names are those of the
-        unwrapped model, relative to :attr:`module` (see :mod:`nshsched.grouping`).
+        unwrapped model, relative to :attr:`module` (see :mod:`nshsched.groups.partition`).
 
         Raises:
             ValueError: a group matches no parameter, or a parameter matches two groups.
         """
-        from .grouping import torch_param_groups
+        from .partition import torch_param_groups
 
         return torch_param_groups(self, module)
 
@@ -253,7 +253,7 @@ class OptimizationConfig(Config):
             )
         if self.scheduler is None and all(v is None for v in overrides.values()):
             return None  # every group constant: nothing to schedule
-        from .lr_scheduler.composition import PerGroupSchedulerConfig
+        from ..lr_scheduler.composition import PerGroupSchedulerConfig
 
         return PerGroupSchedulerConfig(
             default=self._expand_parts(self.scheduler, group_names), groups=overrides
@@ -292,7 +292,7 @@ class OptimizationConfig(Config):
         :attr:`hyperparameters` are scheduled (so one scheduler writes them)."""
         config = self.group_scheduler(group_names)
         if config is None and self.hyperparameters:
-            from .lr_scheduler.hf import ConstantSchedulerConfig
+            from ..lr_scheduler.hf import ConstantSchedulerConfig
 
             return ConstantSchedulerConfig()
         return config
@@ -304,7 +304,7 @@ class OptimizationConfig(Config):
 
     def describe(self, model: torch.nn.Module) -> str:
         """A table of the param groups :meth:`build` would make on ``model``: name, tensors,
-        elements, base lr, weight decay and schedule (see :func:`nshsched.describe.describe`).
+        elements, base lr, weight decay and schedule (see :func:`nshsched.groups.describe.describe`).
         """
         from .describe import describe
 
@@ -315,8 +315,8 @@ class OptimizationConfig(Config):
     def _create(
         self, module: torch.nn.Module, length_source: Any, *, per_step: bool = False
     ) -> tuple[Optimizer, list[dict[str, Any]]]:
-        from .duration import resolve_length
-        from .runtime.dicts import scheduler_dicts
+        from ..duration import resolve_length
+        from ..runtime.dicts import scheduler_dicts
 
         optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
         config = self.lr_schedule([g["name"] for g in optimizer.param_groups])
@@ -347,9 +347,9 @@ class OptimizationConfig(Config):
                 config with a plateau group next to scheduled groups): use
                 :meth:`configure_optimizers` with Lightning.
         """
-        from .runtime.dicts import build_scheduler
-        from .runtime.plan import compilable
-        from .runtime.scheduler import EveryNScheduler
+        from ..runtime.dicts import build_scheduler
+        from ..runtime.plan import compilable
+        from ..runtime.scheduler import EveryNScheduler
 
         optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
         config = self.lr_schedule([g["name"] for g in optimizer.param_groups])
@@ -360,7 +360,7 @@ class OptimizationConfig(Config):
                 config, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
             )
         # A custom scheduler (create_scheduler_impl only).
-        from .runtime.dicts import scheduler_dicts
+        from ..runtime.dicts import scheduler_dicts
 
         spec = scheduler_dicts(
             config, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
@@ -384,7 +384,7 @@ class OptimizationConfig(Config):
                 trainer's settings (see :func:`nshsched.lightning.check_monitor_visible`),
                 or any error of :meth:`torch_param_groups` and ``TrainingLength.from_trainer``.
         """
-        from .lightning import check_monitor_visible
+        from ..lightning import check_monitor_visible
 
         optimizer, specs = self._create(lightning_module, lightning_module)
         trainer = getattr(lightning_module, "trainer", None)

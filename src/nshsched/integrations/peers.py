@@ -3,7 +3,7 @@
 nshsched never imports torch, jsonargparse or any other peer to set itself up. Two peers
 need a hook *before* the user calls them, in a process that may never have built a config:
 
-- ``torch.serialization``: :func:`nshsched._checkpoint.rebuild` is allowlisted for
+- ``torch.serialization``: :func:`nshsched.config.checkpoint.rebuild` is allowlisted for
   ``torch.load(weights_only=True)``, so checkpoints holding configs load in a fresh process;
 - ``jsonargparse._typehints``: LightningCLI's parser learns nshsched's ``{name: tag, ...}``
   form (see :mod:`nshsched.integrations.lightning_cli`).
@@ -25,13 +25,13 @@ __all__ = ["activate"]
 
 
 def _torch_serialization(module: ModuleType) -> None:
-    from ._checkpoint import allow_in_torch_load
+    from ..config.checkpoint import allow_in_torch_load
 
     allow_in_torch_load(module)
 
 
 def _jsonargparse_typehints(module: ModuleType) -> None:
-    from .integrations.lightning_cli import install_jsonargparse_adapter
+    from .lightning_cli import install_jsonargparse_adapter
 
     install_jsonargparse_adapter(module)
 

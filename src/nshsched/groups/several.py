@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from .config import Config
-from .duration import TrainingLength
+from ..config.base import Config
+from ..duration import TrainingLength
 from .naming import module_named_parameters
-from .param_groups import OptimizationConfig
+from .optimization import OptimizationConfig
 
 if TYPE_CHECKING:
     import torch
@@ -97,7 +97,7 @@ class OptimizersConfig(Config):
         return by_key
 
     def _optimizers(self, model: torch.nn.Module) -> dict[str, Any]:
-        from .grouping import torch_param_groups
+        from .partition import torch_param_groups
 
         owned = self.owned_parameters(model)
         return {
@@ -111,7 +111,7 @@ class OptimizersConfig(Config):
         """``{key: (optimizer, scheduler | None)}`` for a plain loop: step each scheduler
         after its optimizer's step (``scheduler.step_to(n)`` for optimizers stepped at
         different rates, e.g. a policy delay or a GAN's critic steps)."""
-        from .runtime.dicts import build_scheduler
+        from ..runtime.dicts import build_scheduler
 
         out: dict[str, tuple[Any, Any | None]] = {}
         for key, optimizer in self._optimizers(model).items():
@@ -134,7 +134,7 @@ class OptimizersConfig(Config):
         optimization: one step of each optimizer per training batch, so ``max_steps`` (which
         Lightning counts over all optimizers together) allows
         ``ceil(max_steps / number of optimizers)`` batches."""
-        from .lightning import training_steps
+        from ..lightning import training_steps
 
         steps_per_epoch, total = training_steps(trainer, optimizers=len(self.optimizers))
         return TrainingLength(steps_per_epoch=steps_per_epoch, total_steps=total)
@@ -150,8 +150,8 @@ class OptimizersConfig(Config):
             ValueError: an entry whose schedule needs several torch schedulers (a plateau
                 schedule with a warmup), or any error of :meth:`owned_parameters`.
         """
-        from .lr_scheduler.hf import ConstantSchedulerConfig
-        from .runtime.dicts import scheduler_dicts
+        from ..lr_scheduler.hf import ConstantSchedulerConfig
+        from ..runtime.dicts import scheduler_dicts
 
         length = self.training_length(lightning_module.trainer)
         out: list[dict[str, Any]] = []

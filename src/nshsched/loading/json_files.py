@@ -1,5 +1,5 @@
 """Strict JSON for config files ending in ``.json``: no trailing commas, no ``NaN``, no
-duplicate keys, and the limits of :mod:`nshsched._limits`, checked before the decoder (which
+duplicate keys, and the limits of :mod:`nshsched.loading.limits`, checked before the decoder (which
 recurses) runs."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import json
 import re
 from typing import Any
 
-from . import _limits
-from ._limits import ConfigFileError
-from ._quote import quote, shorten
+from . import limits
+from .limits import ConfigFileError
+from .quote import quote, shorten
 
 __all__ = ["load_json"]
 
@@ -43,16 +43,16 @@ def _scan_json(text: str, source: str) -> None:
         comma_end = m.end() if char == "," else -1
         if char in "[{":
             depth += 1
-            if depth > _limits.MAX_DEPTH:
+            if depth > limits.MAX_DEPTH:
                 raise ConfigFileError(
-                    f"{shorten(source)}, {_line_col(text, m.start())}: more than {_limits.MAX_DEPTH} "
+                    f"{shorten(source)}, {_line_col(text, m.start())}: more than {limits.MAX_DEPTH} "
                     "levels of nested lists/mappings: refused"
                 )
         elif char in "]}":
             depth -= 1
-        if values > 2 * _limits.MAX_NODES:  # keys and values: two strings per pair
+        if values > 2 * limits.MAX_NODES:  # keys and values: two strings per pair
             raise ConfigFileError(
-                f"{shorten(source)}, {_line_col(text, m.start())}: more than {_limits.MAX_NODES} "
+                f"{shorten(source)}, {_line_col(text, m.start())}: more than {limits.MAX_NODES} "
                 "values: refused"
             )
 
@@ -72,9 +72,9 @@ def _constant(name: str) -> Any:
 
 def _number(convert: type) -> Any:
     def parse(text: str) -> Any:
-        if len(text) > _limits.MAX_NUMBER_CHARS:
+        if len(text) > limits.MAX_NUMBER_CHARS:
             raise _JSONRefusal(
-                f"a number of {len(text)} characters (at most {_limits.MAX_NUMBER_CHARS})"
+                f"a number of {len(text)} characters (at most {limits.MAX_NUMBER_CHARS})"
             )
         return convert(text)
 
@@ -87,7 +87,7 @@ def _check_strings(data: Any, source: str) -> None:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            found = _limits.SURROGATE.search(item)
+            found = limits.SURROGATE.search(item)
             if found:
                 raise ConfigFileError(
                     f"{shorten(source)}: not valid JSON: a string holds a lone surrogate "
@@ -104,7 +104,7 @@ def load_json(text: str, source: str = "<string>") -> Any:
     """Parse strict JSON text into plain Python data, within the limits of this module.
 
     Unlike Python's ``json`` module, this refuses duplicate keys, ``NaN``/``Infinity`` and
-    trailing commas, and never recurses past :data:`_limits.MAX_DEPTH`.
+    trailing commas, and never recurses past :data:`limits.MAX_DEPTH`.
 
     Raises:
         ConfigFileError: Invalid JSON, or a limit exceeded.
@@ -113,9 +113,9 @@ def load_json(text: str, source: str = "<string>") -> Any:
         >>> load_json('{"name": "cosine", "warmup": 10}')
         {'name': 'cosine', 'warmup': 10}
     """
-    if len(text) > _limits.MAX_BYTES:
+    if len(text) > limits.MAX_BYTES:
         raise ConfigFileError(
-            f"{shorten(source)}: more than {_limits.MAX_BYTES} characters: refused"
+            f"{shorten(source)}: more than {limits.MAX_BYTES} characters: refused"
         )
     if not text.strip():
         raise ConfigFileError(f"{shorten(source)}: the file is empty (no JSON value)")

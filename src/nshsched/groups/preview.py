@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .duration import TrainingLength
+from ..duration import TrainingLength
 
 if TYPE_CHECKING:
     import numpy as np
     import torch
 
-    from .lr_scheduler.base import LRSchedulerConfigBase
-    from .param_groups import OptimizationConfig
+    from ..lr_scheduler.base import LRSchedulerConfigBase
+    from .optimization import OptimizationConfig
 
 __all__ = ["preview", "preview_groups"]
 
@@ -75,9 +75,9 @@ def preview(
     """
     import numpy as np
 
-    from .lr_scheduler.base import lr_scheduler_registry
-    from .param_groups import OptimizationConfig
-    from .runtime.plan import compile_plan, evaluate
+    from ..lr_scheduler.base import lr_scheduler_registry
+    from ..runtime.plan import compile_plan, evaluate
+    from .optimization import OptimizationConfig
 
     if isinstance(config, Mapping):
         if "optimizer" in config:
@@ -135,7 +135,7 @@ def evaluate_constant(groups: Sequence[Mapping[str, Any]], steps: Any, key: str)
     """Every group held at its configured value."""
     import numpy as np
 
-    from .runtime.plan import base_value
+    from ..runtime.plan import base_value
 
     return np.tile(
         np.array([base_value(g, key) for g in groups], dtype=np.float64), (len(steps), 1)
@@ -168,7 +168,7 @@ def _optimizer(config: OptimizationConfig, model: torch.nn.Module | None) -> Any
     parameter per configured group (and ``default``)."""
     import torch
 
-    from .param_groups import DEFAULT_GROUP
+    from .optimization import DEFAULT_GROUP
 
     if model is not None:
         return config.optimizer.create_optimizer(config.torch_param_groups(model))
@@ -181,7 +181,7 @@ def _optimizer(config: OptimizationConfig, model: torch.nn.Module | None) -> Any
 
 
 def _check_key(groups: Sequence[Mapping[str, Any]], key: str) -> None:
-    from .runtime.hyper import group_keys, has_key
+    from ..runtime.hyper import group_keys, has_key
 
     if not has_key(groups[0], key):
         keys = ["lr", *group_keys(groups[0])]

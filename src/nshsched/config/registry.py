@@ -21,7 +21,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from ._registry_hooks import PydanticHooks
+from .hooks import PydanticHooks
 
 __all__ = ["RegistrationError", "Registry"]
 

@@ -18,7 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
-from ._containers import to_plain
+from ..loading.containers import to_plain
 
 __all__ = ["MAX_COUNT", "MAX_MAGNITUDE", "Config"]
 
@@ -54,7 +54,7 @@ class Config(BaseModel):
     their fields are equal (private state, such as a warn-once flag, takes no part), and a
     config pickles as its class path and its ``model_dump()``, which lets a Lightning
     checkpoint holding configs load under ``torch.load(weights_only=True)`` (see
-    :mod:`nshsched._checkpoint`). OmegaConf ``DictConfig``/``ListConfig`` input is read as
+    :mod:`nshsched.config.checkpoint`). OmegaConf ``DictConfig``/``ListConfig`` input is read as
     the plain dict/list it resolves to.
 
     A dump reads back as an equal config under every ``model_dump`` option: a tag (a field
@@ -130,8 +130,8 @@ class Config(BaseModel):
 
     def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
         # Plain data under the class path, rebuilt by one allowlisted function: see
-        # nshsched._checkpoint (torch.load(weights_only=True) of Lightning checkpoints).
-        from ._checkpoint import rebuild
+        # nshsched.config.checkpoint (torch.load(weights_only=True) of Lightning checkpoints).
+        from .checkpoint import rebuild
 
         cls = type(self)
         return rebuild, (f"{cls.__module__}:{cls.__qualname__}", self.model_dump(round_trip=True))

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 from pydantic import Field, model_validator
 from typing_extensions import Self
 
-from .config import Config
-from .lr_scheduler.base import LRSchedulerConfig
+from ..config.base import Config
+from ..lr_scheduler.base import LRSchedulerConfig
 
 __all__ = ["REFUSED_SCHEDULES", "HyperparameterScheduleConfig", "check_key"]
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from types import ModuleType
 from typing import Any
 
-from ._quote import quote, shorten
+from ..loading.quote import quote, shorten
 
 __all__ = [
     "ENV_VAR",
