@@ -120,7 +120,7 @@ def test_optimization_config_pickles_as_rebuild_of_plain_data() -> None:
     cfg = S.OptimizationConfig.model_validate(OPTIMIZATION)
     func, (path, data) = cfg.__reduce__()
     assert func is rebuild
-    assert path == "nshsched.groups.optimization:OptimizationConfig"
+    assert path == "nshsched:OptimizationConfig"  # the public name: stable across moves
     assert data == cfg.model_dump()
     assert pickle.loads(pickle.dumps(cfg)) == cfg
     # the pickle names no class: only the rebuild function
@@ -309,3 +309,83 @@ def test_fresh_process_without_nshsched_gets_torchs_allowlist_message(tmp_path: 
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.stdout.strip() == "refused True", result.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------- the second release's checkpoints
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "second_release.ckpt"
+
+LOAD_OLD = """
+import json, sys
+import torch
+import nshsched as S
+sys.path.insert(0, sys.argv[2])
+from make_second_release_ckpt import OPTIMIZATION, OPTIMIZERS, SCHEDULER, Net
+
+raw = torch.load(sys.argv[1], weights_only=True)  # torch's safe unpickler
+hp = raw["hyper_parameters"]
+expected = {
+    "optimization": S.OptimizationConfig.model_validate(OPTIMIZATION),
+    "optimizers": S.OptimizersConfig.model_validate(OPTIMIZERS),
+    "scheduler": S.lr_scheduler_registry.construct(SCHEDULER),
+    "length": S.TrainingLength(steps_per_epoch=4, total_steps=8),
+    "layer_decay": S.LayerDecayConfig(rate=0.75),
+    "hyper": S.HyperparameterScheduleConfig(schedule={"name": "constant"}),
+}
+assert hp == expected, hp
+loaded = Net.load_from_checkpoint(sys.argv[1])
+assert dict(loaded.hparams) == expected
+import lightning.pytorch as L
+lrs = []
+class Record(L.Callback):
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        lrs.append([g["lr"] for g in trainer.optimizers[0].param_groups])
+trainer = L.Trainer(max_steps=6, logger=False, enable_progress_bar=False,
+                    enable_model_summary=False, enable_checkpointing=False, callbacks=[Record()])
+trainer.fit(Net(**expected), ckpt_path=sys.argv[1])
+print(json.dumps({"step": trainer.global_step, "lrs": lrs}))
+"""
+
+
+def test_a_checkpoint_of_the_second_release_loads_and_resumes(tmp_path: Path) -> None:
+    # Written by the second release (tests/fixtures/make_second_release_ckpt.py) after 3 of
+    # 6 optimizer steps: its configs name the modules of that layout (nshsched.param_groups,
+    # nshsched.several_optimizers, ...) and the function nshsched._checkpoint.rebuild.
+    pytest.importorskip("lightning")
+    assert b"nshsched.param_groups" in FIXTURE.read_bytes()
+    assert b"nshsched._checkpoint" in FIXTURE.read_bytes()
+    out = json.loads(_run(LOAD_OLD, tmp_path, str(FIXTURE), str(FIXTURE.parent)))
+    assert out["step"] == 6
+    # The resumed steps 3, 4, 5 get the LRs a fresh run of 6 steps gets there (within
+    # 1e-12): head and head_no_decay constant at 0.1 x lr_scale 2; default and
+    # default_no_decay on the cosine, past its warmup of 25% of 6 steps.
+    fixture = _fixture_script()
+    model = torch.nn.Module()
+    model.body, model.head = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)  # Net's parameters
+    fresh = S.preview(
+        S.OptimizationConfig.model_validate(fixture.OPTIMIZATION),
+        S.TrainingLength(steps_per_epoch=4, total_steps=6),
+        model=model,
+    )
+    assert len(out["lrs"]) == 3
+    for row, t in zip(out["lrs"], (3, 4, 5)):
+        assert row == pytest.approx(list(fresh[t]), abs=1e-12), (t, row)
+        assert row[0] == row[1] == pytest.approx(0.2, abs=1e-12)
+
+
+def _fixture_script() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_second_release_ckpt", FIXTURE.parent / "make_second_release_ckpt.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plain_pickle_of_the_second_release_checkpoint_loads() -> None:
+    # weights_only=False (plain pickle) resolves nshsched._checkpoint.rebuild by import
+    raw = torch.load(FIXTURE, weights_only=False)
+    assert type(raw["hyper_parameters"]["optimization"]) is S.OptimizationConfig

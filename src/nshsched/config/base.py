@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, core_schema
 
 from ..loading.containers import to_plain
+from .checkpoint import PickledAsData
 
 __all__ = ["MAX_COUNT", "MAX_MAGNITUDE", "Config"]
 
@@ -32,7 +33,7 @@ decay or factor, and small enough that the product of two config values still fi
 float32 parameter (whose range ends at about 3.4e38)."""
 
 
-class Config(BaseModel):
+class Config(PickledAsData, BaseModel):
     """Base class of every config in nshsched.
 
     Extra keys are forbidden (a misspelled field is an error, never silently ignored),
@@ -127,14 +128,6 @@ class Config(BaseModel):
         return all(self.__dict__.get(k) == other.__dict__.get(k) for k in fields) and (
             self.__pydantic_extra__ == other.__pydantic_extra__
         )
-
-    def __reduce__(self) -> tuple[Any, tuple[str, dict[str, Any]]]:
-        # Plain data under the class path, rebuilt by one allowlisted function: see
-        # nshsched.config.checkpoint (torch.load(weights_only=True) of Lightning checkpoints).
-        from .checkpoint import rebuild
-
-        cls = type(self)
-        return rebuild, (f"{cls.__module__}:{cls.__qualname__}", self.model_dump(round_trip=True))
 
     @classmethod
     def __get_pydantic_core_schema__(
