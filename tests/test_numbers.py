@@ -17,7 +17,7 @@ from torch import nn
 import nshsched as S
 from _strategies import SchemaStrategies
 from nshsched.config.base import MAX_COUNT, MAX_MAGNITUDE
-from nshsched.optimizer import TorchOptimizerConfigBase
+from nshsched.optimizer.base import TorchOptimizerConfigBase
 
 # ---------------------------------------------------------------------- every numeric field
 

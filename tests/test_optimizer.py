@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 import nshsched as S
-from nshsched.optimizer import TorchOptimizerConfigBase
+from nshsched.optimizer.base import TorchOptimizerConfigBase
 
 EXPECTED = {
     "adamw": (S.AdamWConfig, "AdamW"),

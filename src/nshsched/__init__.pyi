@@ -87,11 +87,11 @@ from .optimizer.base import optimizer_registry as optimizer_registry
 from .optimizer.classic import AdadeltaConfig as AdadeltaConfig
 from .optimizer.classic import AdagradConfig as AdagradConfig
 from .optimizer.classic import ASGDConfig as ASGDConfig
-from .optimizer.classic import LBFGSConfig as LBFGSConfig
-from .optimizer.classic import MuonConfig as MuonConfig
 from .optimizer.classic import RMSpropConfig as RMSpropConfig
 from .optimizer.classic import RpropConfig as RpropConfig
 from .optimizer.classic import SGDConfig as SGDConfig
+from .optimizer.structured import LBFGSConfig as LBFGSConfig
+from .optimizer.structured import MuonConfig as MuonConfig
 from .runtime.plan import HorizonWarning as HorizonWarning
 
 __version__: str

@@ -20,7 +20,7 @@ from ..lr_scheduler.base import (
     LRSchedulerConfig,
     LRSchedulerConfigBase,
 )
-from ..optimizer import OptimizerConfig
+from ..optimizer.base import OptimizerConfig
 from .hyperparameters import HyperparameterScheduleConfig, check_key
 from .layer_decay import LayerDecayConfig
 from .partition import DEFAULT_GROUP, NO_DECAY_SUFFIX, base_group

@@ -70,7 +70,7 @@ def register_presets(
         raise ValueError(f"register_presets: group must be a non-empty config group, got {group!r}")
     from hydra.core.config_store import ConfigStore
 
-    from ..lr_scheduler import lr_scheduler_registry
+    from ..lr_scheduler.base import lr_scheduler_registry
 
     nodes: dict[str, Any] = {}
     for name in presets.names(dirs):

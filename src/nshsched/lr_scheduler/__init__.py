@@ -1,109 +1,30 @@
 """LR scheduler configs: the base classes and every built-in schedule.
 
-Importing this package registers the built-in configs.
+- :mod:`~nshsched.lr_scheduler.base` — :class:`~nshsched.LRSchedulerConfigBase`,
+  :class:`~nshsched.ClosedFormLRSchedulerConfigBase`, the registry and the field type.
+- :mod:`~nshsched.lr_scheduler.torch_mirrors`, :mod:`~nshsched.lr_scheduler.torch_cyclic` —
+  one config per ``torch.optim.lr_scheduler`` class, step for step equal to it.
+- :mod:`~nshsched.lr_scheduler.hf`, :mod:`~nshsched.lr_scheduler.hf_absolute` — the schedules
+  of Hugging Face's ``get_scheduler``.
+- :mod:`~nshsched.lr_scheduler.timm_mirrors` — timm's schedulers.
+- :mod:`~nshsched.lr_scheduler.warmup_cosine` — nshtrainer's, ReGNN's and DynVision's.
+- :mod:`~nshsched.lr_scheduler.intervals` — absolute LRs on step intervals (the RL reference).
+- :mod:`~nshsched.lr_scheduler.composition` — ``sequential`` and ``per_group``.
+- :mod:`~nshsched.lr_scheduler.plateau` — ``reduce_lr_on_plateau``.
+
+Importing this package registers every built-in config (the public names are listed once,
+in ``nshsched/__init__.pyi``).
 """
 
-from .base import (
-    ClosedFormLRSchedulerConfigBase,
-    Count,
-    LRSchedulerConfig,
-    LRSchedulerConfigBase,
-    LRSchedulerMetadata,
-    lr_scheduler_registry,
+# Each module registers its configs when imported.
+from . import (  # noqa: F401
+    composition,
+    hf,
+    hf_absolute,
+    intervals,
+    plateau,
+    timm_mirrors,
+    torch_cyclic,
+    torch_mirrors,
+    warmup_cosine,
 )
-
-# Built-in configs (each module registers its classes on import).
-from .composition import (
-    PerGroupSchedulerConfig,
-    SequentialPhaseConfig,
-    SequentialSchedulerConfig,
-)
-from .hf import (
-    ConstantSchedulerConfig,
-    ConstantWithWarmupSchedulerConfig,
-    CosineSchedulerConfig,
-    CosineWithRestartsSchedulerConfig,
-    InverseSqrtSchedulerConfig,
-    LinearSchedulerConfig,
-    WarmupStableDecaySchedulerConfig,
-)
-from .hf_absolute import (
-    CosineWarmupWithMinLRSchedulerConfig,
-    CosineWithMinLRSchedulerConfig,
-    PolynomialSchedulerConfig,
-)
-from .intervals import (
-    ExponentialDecayConfig,
-    ExponentialDecayIntervalConfig,
-    StepDecayConfig,
-    StepDecayIntervalConfig,
-)
-from .plateau import ReduceLROnPlateauConfig
-from .timm_mirrors import (
-    TimmCosineConfig,
-    TimmMultiStepConfig,
-    TimmPolyConfig,
-    TimmStepConfig,
-    TimmTanhConfig,
-)
-from .torch_cyclic import CyclicLRConfig, OneCycleLRConfig
-from .torch_mirrors import (
-    ConstantLRConfig,
-    CosineAnnealingLRConfig,
-    CosineAnnealingWarmRestartsConfig,
-    ExponentialLRConfig,
-    LinearLRConfig,
-    MultiStepLRConfig,
-    PolynomialLRConfig,
-    StepLRConfig,
-)
-from .warmup_cosine import (
-    LinearWarmupCosineAnnealingLRConfig,
-    LinearWarmupCosineDecayLRSchedulerConfig,
-    WarmupCosineConfig,
-)
-
-__all__ = [
-    "ClosedFormLRSchedulerConfigBase",
-    "ConstantLRConfig",
-    "ConstantSchedulerConfig",
-    "ConstantWithWarmupSchedulerConfig",
-    "CosineAnnealingLRConfig",
-    "CosineAnnealingWarmRestartsConfig",
-    "CosineSchedulerConfig",
-    "CosineWarmupWithMinLRSchedulerConfig",
-    "CosineWithMinLRSchedulerConfig",
-    "CosineWithRestartsSchedulerConfig",
-    "Count",
-    "CyclicLRConfig",
-    "ExponentialDecayConfig",
-    "ExponentialDecayIntervalConfig",
-    "ExponentialLRConfig",
-    "InverseSqrtSchedulerConfig",
-    "LRSchedulerConfig",
-    "LRSchedulerConfigBase",
-    "LRSchedulerMetadata",
-    "LinearLRConfig",
-    "LinearSchedulerConfig",
-    "LinearWarmupCosineAnnealingLRConfig",
-    "LinearWarmupCosineDecayLRSchedulerConfig",
-    "MultiStepLRConfig",
-    "OneCycleLRConfig",
-    "PerGroupSchedulerConfig",
-    "PolynomialLRConfig",
-    "PolynomialSchedulerConfig",
-    "ReduceLROnPlateauConfig",
-    "SequentialPhaseConfig",
-    "SequentialSchedulerConfig",
-    "StepDecayConfig",
-    "StepDecayIntervalConfig",
-    "StepLRConfig",
-    "TimmCosineConfig",
-    "TimmMultiStepConfig",
-    "TimmPolyConfig",
-    "TimmStepConfig",
-    "TimmTanhConfig",
-    "WarmupCosineConfig",
-    "WarmupStableDecaySchedulerConfig",
-    "lr_scheduler_registry",
-]

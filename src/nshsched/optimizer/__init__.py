@@ -1,53 +1,16 @@
 """Optimizer configs: the base class, the registry, and one config per ``torch.optim`` class.
 
-Importing this package registers the built-in configs. torch is imported only when an
+- :mod:`~nshsched.optimizer.base` — :class:`~nshsched.OptimizerConfigBase`, the registry, and
+  the bridge to ``torch.optim`` (fields named like torch's keywords, built as
+  ``torch_cls(params, **fields)``).
+- :mod:`~nshsched.optimizer.fields` — the field types and the options torch's optimizers
+  share, written once.
+- :mod:`~nshsched.optimizer.adam` — the Adam family; :mod:`~nshsched.optimizer.classic` —
+  SGD and the other element-wise optimizers; :mod:`~nshsched.optimizer.structured` — LBFGS and Muon.
+
+Importing this package registers every built-in config; torch is imported only when an
 optimizer is built.
 """
 
-from .adam import (
-    AdafactorConfig,
-    AdamaxConfig,
-    AdamConfig,
-    AdamWConfig,
-    NAdamConfig,
-    RAdamConfig,
-    SparseAdamConfig,
-)
-from .base import (
-    OptimizerConfig,
-    OptimizerConfigBase,
-    TorchOptimizerConfigBase,
-    optimizer_registry,
-)
-from .classic import (
-    AdadeltaConfig,
-    AdagradConfig,
-    ASGDConfig,
-    LBFGSConfig,
-    MuonConfig,
-    RMSpropConfig,
-    RpropConfig,
-    SGDConfig,
-)
-
-__all__ = [
-    "ASGDConfig",
-    "AdadeltaConfig",
-    "AdafactorConfig",
-    "AdagradConfig",
-    "AdamConfig",
-    "AdamWConfig",
-    "AdamaxConfig",
-    "LBFGSConfig",
-    "MuonConfig",
-    "NAdamConfig",
-    "OptimizerConfig",
-    "OptimizerConfigBase",
-    "RAdamConfig",
-    "RMSpropConfig",
-    "RpropConfig",
-    "SGDConfig",
-    "SparseAdamConfig",
-    "TorchOptimizerConfigBase",
-    "optimizer_registry",
-]
+# Each module registers its configs when imported.
+from . import adam, classic, structured  # noqa: F401

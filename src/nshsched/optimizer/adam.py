@@ -14,14 +14,21 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from .base import (
+from .base import TorchOptimizerConfigBase, optimizer_registry
+from .fields import (
+    AMSGrad,
     Beta,
+    Betas,
+    Capturable,
+    Differentiable,
     Epsilon,
+    Foreach,
+    Fused,
     LearningRate,
+    Maximize,
     NonNegative,
     SquaredEpsilon,
-    TorchOptimizerConfigBase,
-    optimizer_registry,
+    StabilityEpsilon,
 )
 
 __all__ = [
@@ -67,24 +74,16 @@ class AdamWConfig(TorchOptimizerConfigBase):
     name: Literal["adamw"] = "adamw"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    betas: tuple[Beta, Beta] = (0.9, 0.999)
-    """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: Epsilon = 1e-8
-    """Added to the denominator for numerical stability."""
+    betas: Betas = (0.9, 0.999)
+    eps: StabilityEpsilon = 1e-8
     weight_decay: NonNegative = 1e-2
     """Decoupled weight decay :math:`\\lambda` (multiplied by ``lr``)."""
-    amsgrad: bool = False
-    """Use the running maximum of the second moment (AMSGrad)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
-    foreach: bool | None = None
-    """Use the multi-tensor implementation (``None``: torch decides)."""
-    capturable: bool = False
-    """Allow capturing the step in a CUDA graph."""
-    differentiable: bool = False
-    """Let autograd differentiate through the step."""
-    fused: bool | None = None
-    """Use the fused kernel (``None``: torch decides)."""
+    amsgrad: AMSGrad = False
+    maximize: Maximize = False
+    foreach: Foreach = None
+    capturable: Capturable = False
+    differentiable: Differentiable = False
+    fused: Fused = None
 
 
 @optimizer_registry.register
@@ -116,24 +115,16 @@ class AdamConfig(TorchOptimizerConfigBase):
     name: Literal["adam"] = "adam"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    betas: tuple[Beta, Beta] = (0.9, 0.999)
-    """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: Epsilon = 1e-8
-    """Added to the denominator for numerical stability."""
+    betas: Betas = (0.9, 0.999)
+    eps: StabilityEpsilon = 1e-8
     weight_decay: NonNegative = 0.0
     """Weight decay :math:`\\lambda` (L2 penalty unless ``decoupled_weight_decay``)."""
-    amsgrad: bool = False
-    """Use the running maximum of the second moment (AMSGrad)."""
-    foreach: bool | None = None
-    """Use the multi-tensor implementation (``None``: torch decides)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
-    capturable: bool = False
-    """Allow capturing the step in a CUDA graph."""
-    differentiable: bool = False
-    """Let autograd differentiate through the step."""
-    fused: bool | None = None
-    """Use the fused kernel (``None``: torch decides)."""
+    amsgrad: AMSGrad = False
+    foreach: Foreach = None
+    maximize: Maximize = False
+    capturable: Capturable = False
+    differentiable: Differentiable = False
+    fused: Fused = None
     decoupled_weight_decay: bool = False
     """Decay the weights directly, as AdamW does, instead of adding an L2 gradient term."""
 
@@ -168,14 +159,10 @@ class AdamaxConfig(TorchOptimizerConfigBase):
     """Added to the infinity norm for numerical stability."""
     weight_decay: NonNegative = 0.0
     """L2 penalty :math:`\\lambda`."""
-    foreach: bool | None = None
-    """Use the multi-tensor implementation (``None``: torch decides)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
-    differentiable: bool = False
-    """Let autograd differentiate through the step."""
-    capturable: bool = False
-    """Allow capturing the step in a CUDA graph."""
+    foreach: Foreach = None
+    maximize: Maximize = False
+    differentiable: Differentiable = False
+    capturable: Capturable = False
 
 
 @optimizer_registry.register
@@ -205,24 +192,18 @@ class NAdamConfig(TorchOptimizerConfigBase):
     name: Literal["nadam"] = "nadam"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    betas: tuple[Beta, Beta] = (0.9, 0.999)
-    """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: Epsilon = 1e-8
-    """Added to the denominator for numerical stability."""
+    betas: Betas = (0.9, 0.999)
+    eps: StabilityEpsilon = 1e-8
     weight_decay: NonNegative = 0.0
     """Weight decay (L2 penalty unless ``decoupled_weight_decay``)."""
     momentum_decay: NonNegative = 4e-3
     """Momentum decay :math:`\\psi`."""
     decoupled_weight_decay: bool = False
     """Decay the weights directly, as AdamW does (NAdamW)."""
-    foreach: bool | None = None
-    """Use the multi-tensor implementation (``None``: torch decides)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
-    capturable: bool = False
-    """Allow capturing the step in a CUDA graph."""
-    differentiable: bool = False
-    """Let autograd differentiate through the step."""
+    foreach: Foreach = None
+    maximize: Maximize = False
+    capturable: Capturable = False
+    differentiable: Differentiable = False
 
 
 @optimizer_registry.register
@@ -254,22 +235,16 @@ class RAdamConfig(TorchOptimizerConfigBase):
     name: Literal["radam"] = "radam"
     lr: LearningRate
     """Learning rate :math:`\\gamma` (required)."""
-    betas: tuple[Beta, Beta] = (0.9, 0.999)
-    """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
-    eps: Epsilon = 1e-8
-    """Added to the denominator for numerical stability."""
+    betas: Betas = (0.9, 0.999)
+    eps: StabilityEpsilon = 1e-8
     weight_decay: NonNegative = 0.0
     """Weight decay (L2 penalty unless ``decoupled_weight_decay``)."""
     decoupled_weight_decay: bool = False
     """Decay the weights directly, as AdamW does (RAdamW)."""
-    foreach: bool | None = None
-    """Use the multi-tensor implementation (``None``: torch decides)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
-    capturable: bool = False
-    """Allow capturing the step in a CUDA graph."""
-    differentiable: bool = False
-    """Let autograd differentiate through the step."""
+    foreach: Foreach = None
+    maximize: Maximize = False
+    capturable: Capturable = False
+    differentiable: Differentiable = False
 
 
 @optimizer_registry.register
@@ -288,12 +263,10 @@ class SparseAdamConfig(TorchOptimizerConfigBase):
     name: Literal["sparse_adam"] = "sparse_adam"
     lr: Annotated[float, Field(gt=0.0)]
     """Learning rate (required, ``> 0``)."""
-    betas: tuple[Beta, Beta] = (0.9, 0.999)
-    """Decay rates of the first and second moment averages, each in ``[0, 1)``."""
+    betas: Betas = (0.9, 0.999)
     eps: Epsilon = 1e-8
     """Added to the denominator for numerical stability (``> 0``)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
+    maximize: Maximize = False
 
 
 @optimizer_registry.register
@@ -339,7 +312,5 @@ class AdafactorConfig(TorchOptimizerConfigBase):
     """Update clipping threshold :math:`d \\ge 1`."""
     weight_decay: NonNegative = 0.0
     """Decoupled weight decay :math:`\\lambda`."""
-    foreach: bool | None = None
-    """Use the multi-tensor implementation (``None``: torch decides)."""
-    maximize: bool = False
-    """Maximize the objective instead of minimizing it."""
+    foreach: Foreach = None
+    maximize: Maximize = False
