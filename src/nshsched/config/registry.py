@@ -328,10 +328,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         Raises:
             KeyError: Unknown tag; the message lists the registered tags and the closest one.
         """
-        found = self._find(tag)
-        if found is None:
-            raise KeyError(self._unknown_message(tag))
-        return found[0]
+        return self._lookup(tag)[0]
 
     def get(self, tag: str) -> type[TBase]:
         """The class registered under ``tag`` (or one of its aliases).
@@ -339,10 +336,13 @@ class Registry(PydanticHooks, Generic[TBase]):
         Raises:
             KeyError: Unknown tag; the message lists the registered tags and the closest one.
         """
+        return self._lookup(tag)[1]
+
+    def _lookup(self, tag: str) -> tuple[str, type[TBase]]:
         found = self._find(tag)
         if found is None:
             raise KeyError(self._unknown_message(tag))
-        return found[1]
+        return found
 
     def construct(self, data: TBase | Mapping[str, Any]) -> TBase:
         """Validate ``data`` (a mapping with the discriminator) into its registered class.

@@ -1,26 +1,46 @@
 """Closed-form schedules: pure functions ``step -> multiplier``, and how to combine them.
 
-No torch and no pydantic here; numpy only when a caller passes an array.
+- ``_core`` — the schedule type, the basic shapes (:func:`constant`, :func:`linear`,
+  :func:`cosine`), the combinators (:func:`join`, :func:`shift`, :func:`every`) and
+  :func:`warmup`, the one warmup every schedule (and the generic ``warmup`` field) uses.
+- ``_curve`` — :class:`LRCurve`: a group's value with absolute parts, joined and warmed up.
+- ``_torch``, ``_hf``, ``_timm``, ``_warmup_cosine``, ``_intervals`` — the curves of torch's,
+  Hugging Face's and timm's schedulers, nshtrainer's and ReGNN's warmup + cosine, and the
+  RL reference's interval LRs.
+
+No torch and no pydantic here; numpy only when a caller passes an array. Every function's
+docstring carries its formula and a runnable example.
 """
 
 from ._core import (
-    KEEP,
-    LRCurve,
+    SCALAR_OPS,
+    RampShape,
     Schedule,
     Step,
+    check_warmup,
     constant,
     cosine,
     evaluate,
     every,
     join,
-    join_curves,
     linear,
     ops,
     shift,
     warmup,
-    warmup_curve,
 )
-from ._hf import hf_cosine_warmup_with_min_lr
+from ._curve import KEEP, LRCurve, join_curves, warmup_curve
+from ._hf import (
+    RampType,
+    hf_constant_with_warmup,
+    hf_cosine,
+    hf_cosine_warmup_with_min_lr,
+    hf_cosine_with_restarts,
+    hf_inverse_sqrt,
+    hf_linear,
+    hf_polynomial,
+    hf_warmup_stable_decay,
+)
+from ._intervals import interval_curve, staircase_exponential
 from ._timm import (
     TimmShape,
     timm_cycle_curve,
@@ -41,28 +61,18 @@ from ._torch import (
     polynomial_lr,
     step_lr,
 )
-from ._warmup import (
-    RampType,
-    hf_constant_with_warmup,
-    hf_cosine,
-    hf_cosine_with_restarts,
-    hf_inverse_sqrt,
-    hf_linear,
-    hf_polynomial,
-    hf_warmup_stable_decay,
-    interval_curve,
-    staircase_exponential,
-    warmup_cosine,
-    warmup_cosine_curve,
-)
+from ._warmup_cosine import warmup_cosine, warmup_cosine_curve
 
 __all__ = [
     "KEEP",
+    "SCALAR_OPS",
     "LRCurve",
+    "RampShape",
     "RampType",
     "Schedule",
     "Step",
     "TimmShape",
+    "check_warmup",
     "constant",
     "constant_lr",
     "cosine",

@@ -13,25 +13,23 @@ import itertools
 import math
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 __all__ = [
-    "KEEP",
     "SCALAR_OPS",
-    "LRCurve",
+    "RampShape",
     "Schedule",
     "Step",
+    "check_warmup",
     "constant",
     "cosine",
     "evaluate",
     "every",
     "join",
-    "join_curves",
     "linear",
     "ops",
     "shift",
     "warmup",
-    "warmup_curve",
 ]
 
 Step: TypeAlias = Any
@@ -244,136 +242,85 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     return schedule
 
 
-def warmup(schedule: Schedule, steps: int, start: float = 0.0) -> Schedule:
-    """Linear warmup joined in front of ``schedule``.
+RampShape: TypeAlias = Literal["linear", "cosine", "1-sqrt"]
+"""The shape of a warmup: :math:`w(p) = p`, :math:`\\tfrac12(1 - \\cos \\pi p)` or
+:math:`1 - \\sqrt{1 - p}` over the progress :math:`p \\in [0, 1)`."""
 
-    For ``t < W`` the multiplier rises linearly from ``start`` to ``schedule(0)``; from ``W`` on
-    it is ``schedule(t - W)``, so there is no jump where they meet.
+
+def check_warmup(warmup_steps: int, total: int | None = None) -> None:
+    """Raise unless ``0 <= warmup_steps`` (``<= total`` when a total is given).
+
+    Raises:
+        ValueError: naming both values.
+    """
+    if warmup_steps < 0:
+        raise ValueError(f"warmup must be >= 0 steps, got {warmup_steps=}")
+    if total is not None and total < warmup_steps:
+        raise ValueError(f"warmup must be <= total, got {warmup_steps=} > {total=}")
+
+
+def _ramp(start: float, end: float, steps: int, shape: RampShape) -> Schedule:
+    """``start + (end - start) w(t / steps)`` for ``0 <= t < steps`` (``steps >= 1``)."""
+    if shape == "linear":
+        return linear(start, end, steps)
+    if shape not in ("cosine", "1-sqrt"):
+        raise ValueError(f"warmup: shape must be linear, cosine or 1-sqrt, got {shape!r}")
+    rise = end - start
+
+    def schedule(t: Step) -> Any:
+        o = ops(t)
+        p = t / steps
+        w = 0.5 * (1.0 - o.cos(math.pi * p)) if shape == "cosine" else 1.0 - o.sqrt(1.0 - p)
+        return start + rise * w
+
+    return schedule
+
+
+def warmup(
+    schedule: Schedule,
+    steps: int,
+    start: float = 0.0,
+    *,
+    peak: float | None = None,
+    shape: RampShape = "linear",
+    inclusive: bool = False,
+) -> Schedule:
+    """A warmup joined in front of ``schedule``: the one warmup every schedule uses.
+
+    For ``t < W`` the value rises from ``start`` towards ``peak`` (default: the schedule's
+    value at its own step 0, so nothing jumps where they meet); from ``W`` on it is
+    ``schedule(t - W)``.
 
     .. math::
         α(t) = \\begin{cases}
-            a + (f(0) - a)\\, t / W & t < W \\\\
+            a + (h - a)\\, w\\big(t / W'\\big) & t < W \\\\
             f(t - W) & t \\ge W
         \\end{cases}
 
-    where :math:`f` is ``schedule``, :math:`W` is ``steps`` and :math:`a` is ``start``.
+    where :math:`f` is ``schedule``, :math:`W` is ``steps``, :math:`a` is ``start``,
+    :math:`h` is ``peak`` (:math:`f(0)` by default), :math:`w` the ramp's ``shape``
+    (:data:`RampShape`) and :math:`W' = W` — or :math:`\\max(1, W - 1)` when ``inclusive``:
+    the ramp then reaches the peak on its last step, :math:`W - 1`, as Hugging Face's
+    ``cosine_warmup_with_min_lr`` does.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.warmup(F.constant(1.0), 4)(t), 2) for t in range(6)]
+        [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+        >>> [round(F.warmup(F.linear(1.0, 0.0, 2), 2, start=0.5)(t), 2) for t in range(5)]
+        [0.5, 0.75, 1.0, 0.5, 0.0]
+        >>> [round(F.warmup(F.constant(1.0), 4, shape="cosine")(t), 3) for t in range(5)]
+        [0.0, 0.146, 0.5, 0.854, 1.0]
+        >>> [round(F.warmup(F.constant(1.0), 4, start=0.25, inclusive=True)(t), 2) for t in range(5)]
+        [0.25, 0.5, 0.75, 1.0, 1.0]
+
+    Raises:
+        ValueError: ``steps`` is negative, or ``shape`` is unknown.
     """
     if steps < 0:
         raise ValueError(f"warmup: steps must be >= 0, got {steps=}")
     if steps == 0:
         return schedule
-    peak = float(schedule(0))
-    return join([linear(start, peak, steps), schedule], [steps])
-
-
-# ---------------------------------------------------------------------- LR curves
-
-
-class LRCurve:
-    r"""A param-group value as a closed form of the step.
-
-    .. math::
-        v(t) = b\, s(t) + o(t) + k\, r(t)
-
-    where :math:`b` is the group's base value (its base LR), :math:`s` is ``scale`` (the
-    multiplier), :math:`o` is ``offset`` (an absolute value that is the same for every group,
-    e.g. torch's ``eta_min``), and :math:`r` is ``ref_offset``: an absolute value stated for
-    the optimizer's default LR (the RL reference's interval LRs, Hugging Face's ``lr_end``),
-    which a group receives scaled by :math:`k` = its base / the default (so group ratios hold)
-    when the schedule is global, and as is (:math:`k = 1`) when it is the group's own.
-    ``None`` components are 0.
-
-    ``momentum``, when given, is the momentum (or Adam's ``beta1``) as a curve of its own
-    over the group's configured momentum: ``one_cycle_lr``/``cyclic_lr`` cycle it
-    (``scale`` 0, ``offset`` the absolute momentum); elsewhere in a joined curve it is the
-    configured value (``scale`` 1).
-    """
-
-    __slots__ = ("momentum", "offset", "ref_offset", "scale")
-
-    def __init__(
-        self,
-        scale: Schedule,
-        offset: Schedule | None = None,
-        momentum: LRCurve | None = None,
-        ref_offset: Schedule | None = None,
-    ) -> None:
-        self.scale = scale
-        self.offset = offset
-        self.momentum = momentum
-        self.ref_offset = ref_offset
-
-    @property
-    def relative(self) -> bool:
-        """Whether the value is ``base * scale`` alone (no absolute part, no momentum)."""
-        return self.offset is None and self.ref_offset is None and self.momentum is None
-
-    def lr(self, t: Step, base: Any, ratio: float = 1.0) -> Any:
-        """The value at step ``t`` for a group whose base value is ``base`` (``ratio``: the
-        factor applied to ``ref_offset``)."""
-        value = base * self.scale(t)
-        if self.offset is not None:
-            value = value + self.offset(t)
-        if self.ref_offset is not None:
-            value = value + ratio * self.ref_offset(t)
-        return value
-
-    def map(self, fn: Callable[[Schedule], Schedule]) -> LRCurve:
-        """The same transformation (shift, every, ...) applied to every component."""
-        return LRCurve(
-            fn(self.scale),
-            None if self.offset is None else fn(self.offset),
-            None if self.momentum is None else self.momentum.map(fn),
-            None if self.ref_offset is None else fn(self.ref_offset),
-        )
-
-    def at(self, t: int) -> LRCurve:
-        """The constant curve equal to this one's value at step ``t``."""
-        return LRCurve(
-            constant(float(self.scale(t))),
-            None if self.offset is None else constant(float(self.offset(t))),
-            None if self.momentum is None else self.momentum.at(t),
-            None if self.ref_offset is None else constant(float(self.ref_offset(t))),
-        )
-
-
-KEEP = LRCurve(constant(1.0))
-"""The curve that keeps a group's configured value (``base * 1``)."""
-
-
-def _none_as(value: float, schedule: Schedule | None) -> Schedule:
-    return constant(value) if schedule is None else schedule
-
-
-def join_curves(curves: Sequence[LRCurve], boundaries: Sequence[int]) -> LRCurve:
-    """:func:`join` applied to curves, component by component (a missing offset is 0, a
-    missing momentum keeps the configured one)."""
-    curves = list(curves)
-    if len(curves) == 1:
-        return curves[0]
-    offset = None
-    if any(c.offset is not None for c in curves):
-        offset = join([_none_as(0.0, c.offset) for c in curves], boundaries)
-    ref_offset = None
-    if any(c.ref_offset is not None for c in curves):
-        ref_offset = join([_none_as(0.0, c.ref_offset) for c in curves], boundaries)
-    momentum = None
-    if any(c.momentum is not None for c in curves):
-        momentum = join_curves([c.momentum or KEEP for c in curves], boundaries)
-    return LRCurve(join([c.scale for c in curves], boundaries), offset, momentum, ref_offset)
-
-
-def warmup_curve(curve: LRCurve, steps: int) -> LRCurve:
-    """:func:`warmup` (from 0) applied to a curve: every group's value rises linearly from 0
-    to the curve's value at its own step 0, then follows the curve shifted by ``steps``. A
-    cycled momentum holds its step-0 value during the warmup."""
-    if steps <= 0:
-        return curve
-    return LRCurve(
-        warmup(curve.scale, steps),
-        None if curve.offset is None else warmup(curve.offset, steps),
-        None
-        if curve.momentum is None
-        else join_curves([curve.momentum.at(0), curve.momentum], [steps]),
-        None if curve.ref_offset is None else warmup(curve.ref_offset, steps),
-    )
+    top = float(schedule(0)) if peak is None else float(peak)
+    span = max(1, steps - 1) if inclusive else steps
+    return join([_ramp(start, top, span, shape), schedule], [steps])

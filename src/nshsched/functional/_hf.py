@@ -1,16 +1,239 @@
-"""Hugging Face's ``cosine_warmup_with_min_lr`` curve, as a pure closed form.
+"""The schedules of Hugging Face's ``get_scheduler``, as pure closed forms.
 
-The rest of the HF set is in :mod:`nshsched.functional._warmup`.
+Every function returns a :data:`~nshsched.functional.Schedule` (``step -> multiplier``),
+resolved once from whole step counts. The formulas are written out in each docstring;
+``W`` is the warmup, ``T`` the total, ``t`` the step. HF's warmup ``t / max(1, W)`` is
+:func:`~nshsched.functional.warmup` towards 1 (not towards the body's value at its step 0:
+an HF body that starts below 1 jumps where the warmup ends, as in HF).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeAlias
 
-from ._core import SCALAR_OPS, Schedule, Step, ops
+from ._core import SCALAR_OPS, RampShape, Schedule, Step, check_warmup, constant, join, ops, warmup
 
-__all__ = ["hf_cosine_warmup_with_min_lr"]
+__all__ = [
+    "RampType",
+    "hf_constant_with_warmup",
+    "hf_cosine",
+    "hf_cosine_warmup_with_min_lr",
+    "hf_cosine_with_restarts",
+    "hf_inverse_sqrt",
+    "hf_linear",
+    "hf_polynomial",
+    "hf_warmup_stable_decay",
+]
+
+RampType: TypeAlias = RampShape
+"""The shapes of a warmup or decay ramp in Hugging Face's warmup-stable-decay schedule."""
+
+
+def _with_hf_warmup(body: Schedule, warmup_steps: int) -> Schedule:
+    """HF's warmup ``t / max(1, W)`` for ``t < W``: towards 1, then ``body(t - W)``."""
+    return warmup(body, warmup_steps, peak=1.0)
+
+
+def hf_constant_with_warmup(warmup_steps: int) -> Schedule:
+    """HF ``constant_with_warmup``: ``t / max(1, W)`` for ``t < W``, then 1."""
+    check_warmup(warmup_steps)
+    return _with_hf_warmup(constant(1.0), warmup_steps)
+
+
+def hf_linear(warmup_steps: int, total: int) -> Schedule:
+    """HF ``linear``: warmup, then ``max(0, (T - t) / max(1, T - W))``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\max\\big(0, (T - t) / \\max(1, T - W)\\big) & t \\ge W
+        \\end{cases}
+    """
+    check_warmup(warmup_steps, total)
+    span = total - warmup_steps
+    denominator = max(1, span)
+
+    def body(s: Step) -> Any:
+        if type(s) is int:  # scalar fast path: max(0.0, x) without the dispatch
+            x = (span - s) / denominator
+            return x if x > 0.0 else 0.0
+        return ops(s).maximum(0.0, (span - s) / denominator)
+
+    return _with_hf_warmup(body, warmup_steps)
+
+
+def hf_cosine(
+    warmup_steps: int, total: int, num_cycles: float = 0.5, min_lr_rate: float = 0.0
+) -> Schedule:
+    """HF ``cosine`` (``min_lr_rate = 0``) and ``cosine_with_min_lr``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\max\\big(0, r + (1 - r)\\,\\tfrac12 (1 + \\cos(2 \\pi c p))\\big) & t \\ge W
+        \\end{cases}
+        \\qquad p = \\frac{\\min(t, T) - W}{\\max(1, T - W)}
+
+    with :math:`c` = ``num_cycles`` and :math:`r` = ``min_lr_rate``. The progress is held
+    at 1 after ``T`` (HF lets it run on, so the LR rises again after ``T``).
+    """
+    check_warmup(warmup_steps, total)
+    span = total - warmup_steps
+    omega = 2.0 * math.pi * num_cycles / max(1, span)
+    rate = min_lr_rate
+
+    def body(s: Step) -> Any:
+        if type(s) is int:  # scalar fast path: the same operations with math
+            x = 0.5 * (1.0 + math.cos(omega * (s if s < span else span))) * (1.0 - rate) + rate
+            return x if x > 0.0 else 0.0
+        o = ops(s)
+        if o is SCALAR_OPS or not isinstance(s, o.np.ndarray):  # a number or a numpy scalar
+            factor = 0.5 * (1.0 + o.cos(omega * o.minimum(s, span)))
+            return o.maximum(0.0, factor * (1.0 - rate) + rate)
+        # numpy: the same operations, in place (one temporary array, no copies)
+        np = o.np
+        x = np.minimum(s, span, out=np.empty(np.shape(s)))  # straight into a float array
+        x *= omega
+        np.cos(x, out=x)
+        x += 1.0
+        x *= 0.5
+        if rate != 0.0:  # x * 1.0 + 0.0 == x
+            x *= 1.0 - rate
+            x += rate
+        return np.maximum(x, 0.0, out=x)
+
+    return _with_hf_warmup(body, warmup_steps)
+
+
+def hf_cosine_with_restarts(warmup_steps: int, total: int, num_cycles: int = 1) -> Schedule:
+    """HF ``cosine_with_restarts``: ``num_cycles`` hard restarts, 0 from ``T`` on.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\tfrac12 \\big(1 + \\cos(\\pi\\, (c p \\bmod 1))\\big) & W \\le t,\\ p < 1 \\\\
+            0 & p \\ge 1
+        \\end{cases}
+        \\qquad p = \\frac{t - W}{\\max(1, T - W)}
+    """
+    check_warmup(warmup_steps, total)
+    denominator = max(1, total - warmup_steps)
+    cycles = float(num_cycles)
+
+    def body(s: Step) -> Any:
+        o = ops(s)
+        progress = s / denominator
+        value = 0.5 * (1.0 + o.cos(math.pi * ((cycles * progress) % 1.0)))
+        return o.where(progress >= 1.0, 0.0, o.maximum(0.0, value))
+
+    return _with_hf_warmup(body, warmup_steps)
+
+
+def hf_polynomial(warmup_steps: int, total: int, end_ratio: float, power: float = 1.0) -> Schedule:
+    """HF ``polynomial``, with ``end_ratio = lr_end / lr_init``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            e + (1 - e) \\big(1 - \\tfrac{t - W}{T - W}\\big)^{p} & W \\le t \\le T \\\\
+            e & t > T
+        \\end{cases}
+
+    with :math:`e` = ``end_ratio`` and :math:`p` = ``power``. When ``W == T`` the decay is
+    empty and the value from ``W`` on is :math:`e` (HF divides by zero there).
+    """
+    check_warmup(warmup_steps, total)
+    span = total - warmup_steps
+    end = end_ratio
+    if span == 0:
+        return _with_hf_warmup(constant(end), warmup_steps)
+
+    def body(s: Step) -> Any:
+        if type(s) is int:  # scalar fast path
+            return (1.0 - end) * (1.0 - (s if s < span else span) / span) ** power + end
+        o = ops(s)
+        remaining = 1.0 - o.minimum(s, span) / span
+        return (1.0 - end) * o.power(remaining, power) + end
+
+    return _with_hf_warmup(body, warmup_steps)
+
+
+def hf_inverse_sqrt(warmup_steps: int, timescale: int | None = None) -> Schedule:
+    """HF ``inverse_sqrt``: warmup, then ``1 / sqrt((t - W + τ) / τ)``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            t / \\max(1, W) & t < W \\\\
+            \\big((t - W + τ) / τ\\big)^{-1/2} & t \\ge W
+        \\end{cases}
+
+    with :math:`τ` = ``timescale``, by default ``W`` or 10 000 when ``W = 0`` (as HF).
+    """
+    check_warmup(warmup_steps)
+    tau = timescale if timescale is not None else (warmup_steps or 10_000)
+    if tau <= 0:
+        raise ValueError(f"timescale must be > 0, got {timescale=}")
+
+    def body(s: Step) -> Any:
+        return 1.0 / ops(s).sqrt((s + tau) / tau)
+
+    return _with_hf_warmup(body, warmup_steps)
+
+
+def _wsd_decay(kind: RampType, steps: int, floor: float, num_cycles: float) -> Schedule:
+    denominator = max(1, steps)
+
+    def ramp(t: Step) -> Any:
+        o = ops(t)
+        p = t / denominator
+        if kind == "linear":
+            f = 1.0 - p
+        elif kind == "cosine":
+            f = 0.5 * (1.0 + o.cos(2.0 * math.pi * num_cycles * p))
+        else:
+            f = 1.0 - o.sqrt(p)
+        return o.maximum(0.0, f * (1.0 - floor) + floor)
+
+    return ramp
+
+
+def hf_warmup_stable_decay(
+    warmup_steps: int,
+    stable: int,
+    decay: int,
+    warmup_type: RampType = "linear",
+    decay_type: RampType = "cosine",
+    min_lr_ratio: float = 0.0,
+    num_cycles: float = 0.5,
+) -> Schedule:
+    """HF ``warmup_stable_decay``: warmup from ``m`` to 1, hold 1, decay to ``m``, then ``m``.
+
+    .. math::
+        α(t) = \\begin{cases}
+            m + (1 - m)\\, w\\big(t / \\max(1, W)\\big) & t < W \\\\
+            1 & W \\le t < W + S \\\\
+            m + (1 - m)\\, d\\big((t - W - S) / \\max(1, D)\\big) & W + S \\le t < W + S + D \\\\
+            m & t \\ge W + S + D
+        \\end{cases}
+
+    with :math:`m` = ``min_lr_ratio``; :math:`w(p)` is :math:`p`,
+    :math:`\\tfrac12(1 - \\cos \\pi p)` or :math:`1 - \\sqrt{1 - p}` (``warmup_type``
+    linear, cosine, 1-sqrt) and :math:`d(p)` is :math:`1 - p`,
+    :math:`\\tfrac12(1 + \\cos 2\\pi c p)` or :math:`1 - \\sqrt{p}` (``decay_type``).
+    """
+    for label, value in (("warmup", warmup_steps), ("stable", stable), ("decay", decay)):
+        if value < 0:
+            raise ValueError(f"{label} must be >= 0 steps, got {value}")
+    body = join(
+        [
+            constant(1.0),
+            _wsd_decay(decay_type, decay, min_lr_ratio, num_cycles),
+            constant(min_lr_ratio),
+        ],
+        [stable, stable + decay],
+    )
+    return warmup(body, warmup_steps, min_lr_ratio, peak=1.0, shape=warmup_type)
 
 
 def hf_cosine_warmup_with_min_lr(
@@ -35,23 +258,16 @@ def hf_cosine_warmup_with_min_lr(
     :math:`r` = ``min_lr_rate`` and :math:`a` = ``warmup_lr_rate``. The progress is held at
     1 from :math:`t = T - 1` on (HF lets it run on).
     """
-    if warmup_steps < 0 or total < warmup_steps:
-        raise ValueError(f"need 0 <= warmup_steps <= total, got {warmup_steps=}, {total=}")
-    w, span = float(warmup_steps), float(max(1, total - warmup_steps))
+    check_warmup(warmup_steps, total)
+    span = float(max(1, total - warmup_steps))
     omega = 2.0 * math.pi * num_cycles
     rate = min_lr_rate
 
-    def schedule(t: Step) -> Any:
-        o = ops(t)
-        if warmup_lr_rate is None:
-            warm = (t + 1.0) / max(1.0, w)
-        else:
-            warm = warmup_lr_rate + (1.0 - warmup_lr_rate) * t / max(1.0, w - 1.0)
-        progress = o.minimum((t - w + 1.0) / span, 1.0)
+    def body(s: Step) -> Any:
+        o = ops(s)
+        progress = o.minimum((s + 1.0) / span, 1.0)
         factor = 0.5 * (1.0 + o.cos(omega * progress)) * (1.0 - rate) + rate
-        decay = o.maximum(factor, 0.0)
-        if o is SCALAR_OPS:
-            return warm if t < w else decay
-        return o.where(t < w, warm, decay)
+        return o.maximum(factor, 0.0)
 
-    return schedule
+    start = 1.0 / max(1, warmup_steps) if warmup_lr_rate is None else warmup_lr_rate
+    return warmup(body, warmup_steps, start, peak=1.0, inclusive=True)

@@ -32,7 +32,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from ._core import SCALAR_OPS, LRCurve, Step, constant, join, ops, shift
+from ._core import SCALAR_OPS, Step, constant, join, ops, shift, warmup
+from ._curve import LRCurve
 
 __all__ = [
     "TimmShape",
@@ -170,20 +171,12 @@ def _with_warmup(
             join([constant(1.0), shift(decay.scale, -1)], [1]),
             None if decay.offset is None else join([constant(0.0), shift(decay.offset, -1)], [1]),
         )
-    w = warmup_t
     a, b = target
-
-    def warm_scale(t: Step) -> Any:
-        return a * t / w
-
-    def warm_offset(t: Step) -> Any:
-        return warmup_lr_init * (1 - t / w) + b * t / w
-
-    rest = decay if warmup_prefix else decay.map(lambda s: shift(s, -w))
+    rest = decay if warmup_prefix else decay.map(lambda s: shift(s, -warmup_t))
     rest_offset = rest.offset if rest.offset is not None else constant(0.0)
     return LRCurve(
-        join([warm_scale, rest.scale], [w]),
-        join([warm_offset, rest_offset], [w]),
+        warmup(rest.scale, warmup_t, peak=a),
+        warmup(rest_offset, warmup_t, warmup_lr_init, peak=b),
     )
 
 

@@ -16,7 +16,8 @@ import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ._core import SCALAR_OPS, LRCurve, Schedule, Step, constant, ops
+from ._core import SCALAR_OPS, Schedule, Step, constant, ops
+from ._curve import LRCurve
 
 __all__ = [
     "constant_lr",

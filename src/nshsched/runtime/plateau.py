@@ -7,8 +7,11 @@ from typing import Any, Literal, SupportsFloat
 
 from torch import Tensor
 from torch.optim import Optimizer
-from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 from typing_extensions import override
+
+from .. import functional as F
+from .scheduler import SteppingWrapper
 
 __all__ = ["PlateauClock", "PlateauScheduler"]
 
@@ -111,7 +114,8 @@ class PlateauScheduler(ReduceLROnPlateau):
         return self.clock < self.warmup_steps
 
     def _set_warmup_lrs(self) -> None:
-        m = min(self.clock, self.warmup_steps) / self.warmup_steps
+        # the one warmup (a closure is not kept: the state holds plain values only)
+        m = float(F.warmup(F.constant(1.0), self.warmup_steps)(self.clock))
         groups = self.optimizer.param_groups
         for i, base in zip(self.group_indices, self.base_lrs):
             _set(groups[i], float(base) * m)
@@ -225,31 +229,18 @@ class PlateauScheduler(ReduceLROnPlateau):
         self._last_lr = [float(g["lr"]) for g in groups]
 
 
-class PlateauClock(LRScheduler):
+class PlateauClock(SteppingWrapper):
     """Steps a :class:`PlateauScheduler`'s warmup at every optimizer step, for Lightning
     (which steps a plateau scheduler only with its metric, once per epoch). Holds no state
     of its own: the plateau scheduler's state has the clock."""
 
     def __init__(self, plateau: PlateauScheduler) -> None:
-        # torch's __init__ would reset the LRs: set the public attributes by hand.
         self.plateau = plateau
-        self.optimizer = plateau.optimizer
-        self.base_lrs = list(plateau.base_lrs)
-        self.last_epoch = plateau.clock
-        self._step_count = 1
-        self._last_lr = list(plateau.get_last_lr())
+        super().__init__(plateau)
 
     @override
-    def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
-        if epoch is not None:
-            raise ValueError("PlateauClock.step() does not take an epoch")
-        self.plateau.step()
-        self.last_epoch = self.plateau.clock
-        self._last_lr = list(self.plateau.get_last_lr())
-
-    @override
-    def get_lr(self) -> list[Any]:  # type: ignore[override]
-        return list(self.plateau.get_last_lr())
+    def position(self) -> int:
+        return self.plateau.clock
 
     @override
     def state_dict(self) -> dict[str, Any]:
@@ -257,5 +248,4 @@ class PlateauClock(LRScheduler):
 
     @override
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.last_epoch = self.plateau.clock
-        self._last_lr = list(self.plateau.get_last_lr())
+        self._sync()
