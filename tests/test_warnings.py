@@ -11,7 +11,7 @@ from lightning.pytorch import LightningModule, Trainer
 from torch.utils.data import DataLoader, IterableDataset
 
 import nshsched as S
-from nshsched.runtime.plan import HorizonWarning
+from nshsched.runtime.checks import HorizonWarning
 
 
 def test_param_group_scheduler_warning_points_at_the_caller() -> None:

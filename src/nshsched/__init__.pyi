@@ -92,7 +92,7 @@ from .optimizer.classic import RpropConfig as RpropConfig
 from .optimizer.classic import SGDConfig as SGDConfig
 from .optimizer.structured import LBFGSConfig as LBFGSConfig
 from .optimizer.structured import MuonConfig as MuonConfig
-from .runtime.plan import HorizonWarning as HorizonWarning
+from .runtime.checks import HorizonWarning as HorizonWarning
 
 __version__: str
 __all__: list[str]

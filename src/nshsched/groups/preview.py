@@ -135,7 +135,7 @@ def evaluate_constant(groups: Sequence[Mapping[str, Any]], steps: Any, key: str)
     """Every group held at its configured value."""
     import numpy as np
 
-    from ..runtime.plan import base_value
+    from ..runtime.hyper import base_value
 
     return np.tile(
         np.array([base_value(g, key) for g in groups], dtype=np.float64), (len(steps), 1)

@@ -3,7 +3,9 @@
 - :mod:`~nshsched.runtime.clock` — a closed-form config's curve over optimizer steps
   (interval, frequency, the generic warmup): the only place that converts units.
 - :mod:`~nshsched.runtime.plan` — a config, a training length and the optimizer's groups
-  compiled into targets (group, key, curve); horizon and finiteness checks.
+  compiled into targets (group, key, curve); :mod:`~nshsched.runtime.hyper` — the targets of
+  other param-group keys; :mod:`~nshsched.runtime.checks` — the horizon and finiteness
+  checks a schedule passes when it is built.
 - :mod:`~nshsched.runtime.scheduler` / :mod:`~nshsched.runtime.plateau` — the torch
   scheduler objects that write a plan into the param groups, in place.
 - :mod:`~nshsched.runtime.resume` — the fingerprint of a resolved schedule and the

@@ -28,6 +28,24 @@ from . import clock
 __all__ = ["group_keys", "has_key", "hyper_targets", "key_value"]
 
 
+def momentum_key(group: Mapping[str, Any]) -> str | None:
+    """Where a group keeps its momentum: ``"momentum"``, ``"betas.0"``, or ``None``."""
+    if "momentum" in group:
+        return "momentum"
+    if "betas" in group:
+        return "betas.0"
+    return None
+
+
+def base_value(group: Mapping[str, Any], key: str) -> float:
+    """A group's configured value of ``key`` (``initial_lr`` for the LR, as torch keeps it)."""
+    if key == "lr":
+        return float(group.get("initial_lr", group["lr"]))
+    name, _, index = key.partition(".")
+    value = group[name]
+    return float(value[int(index)] if index else value)
+
+
 def key_value(container: Mapping[str, Any], key: str) -> Any:
     """``container[key]``, where ``"betas.1"`` names a tuple's element (``None`` if absent)."""
     name, _, index = key.partition(".")

@@ -22,24 +22,19 @@ from typing import Any, Literal, TypeAlias
 
 from .. import functional as F
 from ..duration import TrainingLength
-from ..loading.warn import warn
 from . import clock
-from .hyper import has_key
+from .checks import check_finite, check_horizon, tag_of
+from .hyper import base_value, has_key, momentum_key
 from .resume import fingerprint
 
 __all__ = [
-    "HorizonWarning",
     "Plan",
     "PlateauPart",
     "Target",
-    "base_value",
     "compilable",
     "compile_plan",
     "evaluate",
-    "momentum_key",
 ]
-
-_FINITE_SAMPLES = 4096
 
 Config: TypeAlias = Any
 """A scheduler config. The runtime reads configs through their methods and their
@@ -50,10 +45,6 @@ runtime, never the other way."""
 
 def _kind(config: Config) -> str | None:
     return getattr(config, "runtime_kind", None)
-
-
-class HorizonWarning(UserWarning):
-    """A schedule's decay ends before or after the end of training (``horizon_check``)."""
 
 
 @dataclass(frozen=True)
@@ -104,64 +95,11 @@ class Plan:
         return frozenset(t.group for t in self.targets if t.key == "lr")
 
 
-def momentum_key(group: Mapping[str, Any]) -> str | None:
-    """Where a group keeps its momentum: ``"momentum"``, ``"betas.0"``, or ``None``."""
-    if "momentum" in group:
-        return "momentum"
-    if "betas" in group:
-        return "betas.0"
-    return None
-
-
-def base_value(group: Mapping[str, Any], key: str) -> float:
-    """A group's configured value of ``key`` (``initial_lr`` for the LR, as torch keeps it)."""
-    if key == "lr":
-        return float(group.get("initial_lr", group["lr"]))
-    name, _, index = key.partition(".")
-    value = group[name]
-    return float(value[int(index)] if index else value)
-
-
-def _tag(config: Config) -> str:
-    return str(getattr(config, "name", type(config).__name__))
-
-
-def _check_horizon(config: Config, length: TrainingLength) -> None:
-    if config.horizon_check == "off":
-        return
-    units = config.horizon_units(length)
-    if units is None:
-        return
-    end = clock.warmup_steps(config, length) + units * config.steps_per_unit(length)
-    total = length.total_steps
-    if end == total:
-        return
-    if end < total:
-        share = (total - end) / total
-        what = (
-            f"its decay ends at optimizer step {end} of {total}: the last {share:.0%} of "
-            "training runs past it"
-        )
-    else:
-        share = (end - total) / end
-        what = (
-            f"its decay ends at optimizer step {end}, but training stops at step {total}: "
-            f"the last {share:.0%} of the decay never runs"
-        )
-    message = (
-        f"{_tag(config)}: {what} (set the schedule's length to the training's, give it as a "
-        "fraction of training, or set horizon_check: off)"
-    )
-    if config.horizon_check == "error":
-        raise ValueError(message)
-    warn(message, HorizonWarning)
-
-
 def _closed_curves(
     config: Config, length: TrainingLength, count: int, checks: bool
 ) -> list[F.LRCurve]:
     if checks:
-        _check_horizon(config, length)
+        check_horizon(config, length)
     return clock.step_curves(config, length, count)
 
 
@@ -260,7 +198,7 @@ def compile_plan(
         plan.targets += _momentum_targets(plan, groups)
     if hyperparameters:
         plan.targets += _hyper_targets(plan, hyperparameters, groups, defaults or {}, checks)
-    _check_finite(plan, groups)
+    check_finite(plan.targets, groups, plan.length, tag_of(plan.config))
     plan.schedule, plan.fingerprint = schedule, digest
     return plan
 
@@ -276,13 +214,13 @@ def _hyper_targets(
 
     if checks:
         for hp in hyperparameters.values():
-            _check_horizon(hp.schedule, plan.length)
+            check_horizon(hp.schedule, plan.length)
     taken = {(t.group, t.key) for t in plan.targets if t.curve is not None}
     out: list[Target] = hyper_targets(hyperparameters, groups, defaults, plan.length, Target)
     for t in out:
         if (t.group, t.key) in taken:
             raise ValueError(
-                f"hyperparameters.{t.key}: {_tag(plan.config)} already schedules {t.key} "
+                f"hyperparameters.{t.key}: {tag_of(plan.config)} already schedules {t.key} "
                 "(it cycles the momentum); set its cycle_momentum: false or drop this entry"
             )
     return out
@@ -293,7 +231,7 @@ def _ratio(group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config
         return 1.0
     if not (default_lr > 0 and math.isfinite(default_lr)):
         raise ValueError(
-            f"{_tag(config)} states learning rates for the optimizer's default lr, which must "
+            f"{tag_of(config)} states learning rates for the optimizer's default lr, which must "
             f"be > 0 to scale them to each param group, got lr={default_lr!r}"
         )
     return base_value(group, "lr") / default_lr
@@ -309,65 +247,12 @@ def _momentum_targets(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> list[T
         key = momentum_key(group)
         if key is None:
             raise ValueError(
-                f"{_tag(plan.config)} cycles the momentum (cycle_momentum: true), but param "
+                f"{tag_of(plan.config)} cycles the momentum (cycle_momentum: true), but param "
                 f"group {group.get('name', target.group)!r} has neither `momentum` nor `betas`; "
                 "set cycle_momentum: false or use an optimizer with momentum"
             )
         out.append(Target(target.group, key, curve.momentum))
     return out
-
-
-def _sample_steps(total: int) -> Any:
-    import numpy as np
-
-    if total + 1 <= _FINITE_SAMPLES:
-        return np.arange(total + 1, dtype=np.int64)
-    return np.unique(np.linspace(0, total, _FINITE_SAMPLES).round().astype(np.int64))
-
-
-def _check_finite(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> None:
-    """Every value finite (and every LR >= 0) over the horizon, checked on a grid of at most
-    4096 steps that includes both ends."""
-    import numpy as np
-
-    steps = _sample_steps(plan.length.total_steps)
-    # Each curve's components are evaluated once, however many groups share it (a
-    # global schedule over thousands of groups); the values are those of ``curve.lr``.
-    components: dict[int, tuple[Any, Any, Any]] = {}
-
-    def evaluated(schedule: F.Schedule | None) -> Any:
-        return None if schedule is None else np.broadcast_to(schedule(steps), steps.shape)
-
-    for target in plan.targets:
-        curve = target.curve
-        if curve is None:
-            continue
-        parts = components.get(id(curve))
-        if parts is None:
-            parts = components[id(curve)] = (
-                evaluated(curve.scale),
-                evaluated(curve.offset),
-                evaluated(curve.ref_offset),
-            )
-        scale, offset, ref_offset = parts
-        base = base_value(groups[target.group], target.key)
-        values = base * scale
-        if offset is not None:
-            values = values + offset
-        if ref_offset is not None:
-            values = values + target.ratio * ref_offset
-        bad = ~np.isfinite(values)
-        if target.key == "lr" or base >= 0:  # a value configured >= 0 stays >= 0
-            bad |= values < 0
-        if bad.any():
-            i = int(np.argmax(bad))
-            name = groups[target.group].get("name", target.group)
-            raise ValueError(
-                f"{_tag(plan.config)}: the {target.key} of param group {name!r} would be "
-                f"{float(values[i])!r} at optimizer step {int(steps[i])} of "
-                f"{plan.length.total_steps}; a schedule must give a finite, non-negative "
-                "value over the whole training (check its decay factors and counts)"
-            )
 
 
 def evaluate(plan: Plan, groups: Sequence[Mapping[str, Any]], steps: Any, key: str = "lr") -> Any:

@@ -9,7 +9,8 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 from typing_extensions import override
 
-from .plan import Plan, base_value
+from .hyper import base_value
+from .plan import Plan
 from .resume import resume_step
 
 __all__ = ["ClosedFormLRScheduler", "EveryNScheduler", "SteppingWrapper"]
