@@ -39,7 +39,10 @@ def test_rows_of_the_differential_preset() -> None:
             ],
         }
     )
-    rows = group_rows(cfg, model)
+    optimizer = cfg.create_optimizer(model)  # what build and describe make
+    rows = group_rows(
+        optimizer.param_groups, cfg.group_scheduler([g["name"] for g in optimizer.param_groups])
+    )
     # elements: encoder 8*16 + 16 + 16 + 16 = 176, actor 16*4 + 4 = 68, critic 16 + 1 = 17
     assert [(r["name"], r["tensors"], r["elements"]) for r in rows] == [
         ("encoder", 4, 176),

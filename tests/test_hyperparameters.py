@@ -290,7 +290,8 @@ def test_plateau_lr_with_scheduled_weight_decay() -> None:
             "hyperparameters": {"weight_decay": {"schedule": {"name": "linear"}}},
         }
     )
-    opt, specs = cfg._create(_model(), LENGTH)
+    opt = cfg.create_optimizer(_model())
+    specs = cfg.scheduler_dicts(opt, LENGTH)
     assert [type(s["scheduler"]).__name__ for s in specs] == [
         "ClosedFormLRScheduler",
         "PlateauScheduler",

@@ -16,7 +16,7 @@ from .duration import TrainingLength as TrainingLength
 from .groups.hyperparameters import HyperparameterScheduleConfig as HyperparameterScheduleConfig
 from .groups.layer_decay import LayerDecayConfig as LayerDecayConfig
 from .groups.optimization import OptimizationConfig as OptimizationConfig
-from .groups.optimization import ParamGroupConfig as ParamGroupConfig
+from .groups.param_group import ParamGroupConfig as ParamGroupConfig
 from .groups.preview import preview as preview
 from .groups.preview import preview_groups as preview_groups
 from .groups.several import OptimizersConfig as OptimizersConfig

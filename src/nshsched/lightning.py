@@ -1,22 +1,20 @@
 """The bridge to Lightning: the only nshsched module that imports ``lightning``.
 
 :func:`training_steps` reads how many optimizer steps a ``Trainer`` will take (what
-:meth:`nshsched.TrainingLength.from_trainer` builds on);
-:func:`check_monitor_visible` refuses a plateau schedule that could never see its metric.
+:meth:`nshsched.TrainingLength.from_trainer` builds on).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .loading.warn import warn
 
 if TYPE_CHECKING:
     from lightning.pytorch import Trainer
 
-__all__ = ["check_monitor_visible", "num_training_batches", "training_steps"]
+__all__ = ["num_training_batches", "training_steps"]
 
 _INF = float("inf")
 
@@ -174,52 +172,3 @@ def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
         if max_steps != -1:
             total = min(total, max_steps)
     return steps_per_epoch, total
-
-
-def check_monitor_visible(trainer: Trainer, spec: Mapping[str, Any]) -> None:
-    """Refuse a plateau scheduler dict whose stepping can never see its monitored metric.
-
-    Lightning steps a plateau scheduler with the value of ``monitor`` from the metrics logged
-    so far. A metric logged once per validation run cannot drive a scheduler stepped after
-    every optimizer step (the first steps come before any validation), and an epoch
-    scheduler with ``frequency`` must step on epochs where validation ran.
-
-    The check only applies to metrics that come from validation: names starting with
-    ``val`` (``val_loss``, ``val/acc``, ``valid_loss``...). Training metrics are logged on
-    every step or epoch and are always visible.
-
-    Raises:
-        ValueError: naming the metric and saying which setting to change.
-    """
-    monitor = spec.get("monitor")
-    if not spec.get("reduce_on_plateau") or not monitor:
-        return
-    if not str(monitor).lower().startswith("val"):
-        return
-    interval = spec.get("interval", "epoch")
-    frequency = int(spec.get("frequency", 1))
-    if interval == "step":
-        raise ValueError(
-            f"the plateau scheduler monitors {monitor!r}, a validation metric logged once per "
-            "validation run, but it is stepped with interval 'step' (after every optimizer "
-            "step, before any validation has logged it): use interval: epoch, or monitor a "
-            "metric logged on every training step"
-        )
-    if trainer.limit_val_batches == 0:
-        raise ValueError(
-            f"the plateau scheduler monitors {monitor!r} but validation never runs "
-            f"(Trainer(limit_val_batches={trainer.limit_val_batches!r})): enable validation or "
-            "monitor a training metric"
-        )
-    every = trainer.check_val_every_n_epoch
-    if every is None:
-        # Validation every N training batches (val_check_interval): not tied to epochs, so
-        # which epochs have a fresh metric cannot be told here.
-        return
-    if every > 1 and frequency % every != 0:
-        raise ValueError(
-            f"the plateau scheduler monitors {monitor!r} and steps every {frequency} epoch(s), "
-            f"but validation runs every {every} epochs (Trainer(check_val_every_n_epoch="
-            f"{every})): set the scheduler's frequency to a multiple of {every}, e.g. "
-            f"frequency: {every}, or validate every epoch"
-        )

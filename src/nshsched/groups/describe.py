@@ -1,7 +1,7 @@
 """A dry run of the parameter groups: which parameters land where, before any training.
 
-:func:`describe` (``OptimizationConfig.describe(model)``, ``nshsched groups``) builds the
-torch param groups exactly as ``build`` does and prints one row per group: its name, how
+``OptimizationConfig.describe(model)`` (and ``nshsched groups``) builds the torch param
+groups exactly as ``build`` does; :func:`describe` prints one row per group: its name, how
 many tensors and elements it holds, its base learning rate and weight decay (as the
 optimizer will hold them, defaults filled in), and the schedule that drives it. The most
 common param-group mistake, a glob that catches everything (or a group that stays tiny),
@@ -10,37 +10,32 @@ shows at a glance; a glob that catches nothing is an error naming it.
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import torch
 
     from ..lr_scheduler.base import LRSchedulerConfigBase
-    from .optimization import OptimizationConfig
 
 __all__ = ["describe", "group_rows"]
 
 _HEADER = ("group", "tensors", "elements", "base lr", "weight decay", "schedule")
 
 
-def group_rows(config: OptimizationConfig, model: torch.nn.Module) -> list[dict[str, Any]]:
-    """One dict per torch param group ``build`` would make, in the optimizer's order:
-    ``name``, ``tensors``, ``elements``, ``lr``, ``weight_decay`` (``None`` when the
-    optimizer has none) and ``schedule`` (the tag driving the group, ``"constant"``).
+def group_rows(
+    param_groups: Sequence[Mapping[str, Any]], schedule: LRSchedulerConfigBase | None
+) -> list[dict[str, Any]]:
+    """One dict per torch param group, in the optimizer's order: ``name``, ``tensors``,
+    ``elements``, ``lr``, ``weight_decay`` (``None`` when the optimizer has none) and
+    ``schedule`` (the tag driving the group, ``"constant"``).
 
-    Raises:
-        ValueError: what ``build`` raises for these groups (a glob matching nothing, a
-            parameter in two groups, no trainable parameter).
+    Args:
+        param_groups: The optimizer's param groups (defaults filled in).
+        schedule: The schedule driving them (``OptimizationConfig.group_scheduler``).
     """
-    optimizer = config.optimizer.create_optimizer(config.torch_param_groups(model))
-    names = [g["name"] for g in optimizer.param_groups]
-    # A copy: the warn-once state of the real config is left for the real build.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        schedule = config.model_copy().group_scheduler(names)
     rows = []
-    for group in optimizer.param_groups:
+    for group in param_groups:
         params = group["params"]
         own = _schedule_of(schedule, group["name"])
         rows.append(
@@ -65,9 +60,10 @@ def _schedule_of(schedule: LRSchedulerConfigBase | None, group: str) -> Any:
     return schedule
 
 
-def describe(config: OptimizationConfig, model: torch.nn.Module) -> str:
-    """The param groups of ``config`` on ``model`` as a text table (see :func:`group_rows`),
-    with a total and the count of frozen parameters, which no group holds.
+def describe(rows: Sequence[Mapping[str, Any]], frozen: Sequence[torch.nn.Parameter] = ()) -> str:
+    """The rows of :func:`group_rows` as a text table, with a total and the count of the
+    ``frozen`` parameters, which no group holds. What
+    :meth:`OptimizationConfig.describe(model) <nshsched.OptimizationConfig.describe>` prints.
 
     Example:
         >>> import torch, nshsched as S
@@ -87,7 +83,6 @@ def describe(config: OptimizationConfig, model: torch.nn.Module) -> str:
         default_no_decay        3         9    0.001             0  cosine
         total                   6        25
     """
-    rows = group_rows(config, model)
     table = [list(_HEADER)]
     for row in rows:
         wd = row["weight_decay"]
@@ -119,7 +114,6 @@ def describe(config: OptimizationConfig, model: torch.nn.Module) -> str:
         ).rstrip()
         for line in table
     ]
-    frozen = [p for p in model.parameters() if not p.requires_grad]
     if frozen:
         elements = sum(p.numel() for p in frozen)
         lines.append(

@@ -1,16 +1,17 @@
-"""Parameter groups, per-group schedules, and the one-line ``configure_optimizers``.
+"""An optimizer, a schedule and parameter groups, and the one-line ``configure_optimizers``.
 
 :class:`OptimizationConfig` turns an optimizer config, an optional global scheduler and a
-list of :class:`ParamGroupConfig` into torch param groups, an optimizer and a scheduler:
+list of :class:`~nshsched.ParamGroupConfig` into torch param groups
+(:mod:`~nshsched.groups.partition`), an optimizer and a scheduler (:mod:`nshsched.runtime`):
 ``build`` for plain PyTorch loops, ``configure_optimizers`` for Lightning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+import warnings
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from ..config.base import Config
@@ -21,81 +22,17 @@ from ..lr_scheduler.base import (
     LRSchedulerConfigBase,
 )
 from ..optimizer.base import OptimizerConfig
+from .describe import describe, group_rows
 from .hyperparameters import HyperparameterScheduleConfig, check_key
 from .layer_decay import LayerDecayConfig
-from .partition import DEFAULT_GROUP, NO_DECAY_SUFFIX, base_group
+from .param_group import DEFAULT_GROUP, NO_DECAY_SUFFIX, ParamGroupConfig, group_options
+from .partition import base_group, torch_param_groups
 
 if TYPE_CHECKING:
     import torch
     from torch.optim import Optimizer
 
-__all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "OptimizationConfig", "ParamGroupConfig"]
-
-_SHOWN_NAMES = 8
-
-
-def _none_marker(value: Any) -> Any:
-    """``"none"`` (how a dump with ``exclude_none`` writes ``None``) reads as ``None``."""
-    return None if value == "none" else value
-
-
-class ParamGroupConfig(Config):
-    """A named torch param group: the parameters whose names match ``params``, with their
-    own learning rate, weight decay and schedule.
-
-    A group's LR is ``lr`` if set, else ``optimizer.lr * lr_scale`` if set, else the
-    optimizer's ``lr``. ``scheduler`` chooses the group's schedule:
-
-    - ``"inherit"`` (the default): the global ``OptimizationConfig.scheduler``;
-    - ``None``: constant at the group's LR;
-    - a scheduler config: this group's own schedule (the global one, if any, is overridden,
-      with a warning).
-
-    Example:
-        >>> from nshsched import ParamGroupConfig
-        >>> g = ParamGroupConfig(name="head", params=["head.*"], lr_scale=10.0)
-        >>> g.model_dump()["scheduler"]
-        'inherit'
-    """
-
-    name: Annotated[str, Field(min_length=1)]
-    """The group's name: torch's ``param_group["name"]``, logged by ``LearningRateMonitor`` as
-    ``lr-<Optimizer>/<name>``. ``default`` is reserved for the unmatched parameters."""
-
-    params: Annotated[list[str], Field(min_length=1)]
-    """Glob patterns (``fnmatch``, case-sensitive) over ``module.named_parameters()`` names,
-    e.g. ``["encoder.*", "*.bias"]``. Each must match at least one parameter."""
-
-    lr: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    """This group's base learning rate (absolute). Exclusive with ``lr_scale``."""
-
-    lr_scale: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    """This group's base learning rate as a multiple of the optimizer's ``lr``."""
-
-    weight_decay: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    """This group's weight decay (default: the optimizer's)."""
-
-    scheduler: Annotated[
-        Literal["inherit"] | LRSchedulerConfig | None, BeforeValidator(_none_marker)
-    ] = "inherit"
-    """``"inherit"``: the global scheduler; ``None`` (or ``"none"``): constant LR; a config:
-    this group's own. A dump with ``exclude_none`` writes ``None`` as ``"none"``."""
-
-    __dump_none_as__: ClassVar[Mapping[str, str]] = {"scheduler": "none"}
-
-    @model_validator(mode="after")
-    def _check(self) -> Self:
-        if self.lr is not None and self.lr_scale is not None:
-            raise ValueError(
-                f"param group {self.name!r}: set lr or lr_scale, not both "
-                f"(lr={self.lr}, lr_scale={self.lr_scale})"
-            )
-        if self.name == DEFAULT_GROUP:
-            raise ValueError(
-                f"param group name {self.name!r} is reserved for the parameters no group "
-                "matches; choose another name"
-            )
-        return self
+__all__ = ["OptimizationConfig"]
 
 
 class OptimizationConfig(Config):
@@ -194,35 +131,42 @@ class OptimizationConfig(Config):
     def group_options(self, name: str) -> dict[str, Any]:
         """The options of the group named ``name`` that differ from the optimizer's: ``lr``
         (its own, or the optimizer's ``lr × lr_scale``) and ``weight_decay``."""
-        spec: dict[str, Any] = {}
-        pg = next((g for g in self.param_groups if g.name == name), None)
-        if pg is None:
-            return spec
-        if pg.lr is not None:
-            spec["lr"] = pg.lr
-        elif pg.lr_scale is not None:
-            base_lr = getattr(self.optimizer, "lr", None)
-            if not isinstance(base_lr, (int, float)):
-                raise ValueError(
-                    f"param group {name!r} sets lr_scale={pg.lr_scale} but the "
-                    f"optimizer has no numeric lr ({base_lr!r})"
-                )
-            spec["lr"] = base_lr * pg.lr_scale
-        if pg.weight_decay is not None:
-            spec["weight_decay"] = pg.weight_decay
-        return spec
+        group = next((g for g in self.param_groups if g.name == name), None)
+        return group_options(group, getattr(self.optimizer, "lr", None))
 
-    def torch_param_groups(self, module: torch.nn.Module) -> list[dict[str, Any]]:
+    def torch_param_groups(
+        self, module: torch.nn.Module, *, named: list[tuple[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
         """The torch param-group dicts for ``module`` (``name``, ``params``, and ``lr`` /
         ``weight_decay`` where they differ from the optimizer's); names are those of the
         unwrapped model, relative to :attr:`module` (see :mod:`nshsched.groups.partition`).
 
+        Args:
+            module: The model.
+            named: The ``(name, parameter)`` pairs this config owns (an
+                :class:`~nshsched.OptimizersConfig` entry's); default: every parameter of
+                :attr:`module`.
+
         Raises:
             ValueError: a group matches no parameter, or a parameter matches two groups.
         """
-        from .partition import torch_param_groups
+        return torch_param_groups(
+            module,
+            groups=self.param_groups,
+            optimizer_lr=getattr(self.optimizer, "lr", None),
+            no_weight_decay=self.no_weight_decay,
+            layer_decay=self.layer_decay,
+            module=self.module,
+            named=named,
+        )
 
-        return torch_param_groups(self, module)
+    def create_optimizer(
+        self, module: torch.nn.Module, *, named: list[tuple[str, Any]] | None = None
+    ) -> Optimizer:
+        """The optimizer :meth:`build` creates: :attr:`optimizer` over the param groups of
+        :meth:`torch_param_groups`."""
+        groups = self.torch_param_groups(module, named=named)
+        return self.optimizer.create_optimizer(groups)
 
     # ------------------------------------------------------------------ schedules
 
@@ -299,36 +243,29 @@ class OptimizationConfig(Config):
 
     def base_lrs(self, module: torch.nn.Module) -> dict[str, float]:
         """Each param group's base LR by name (as :func:`nshsched.preview` takes them)."""
-        optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
-        return {g["name"]: float(g["lr"]) for g in optimizer.param_groups}
+        return {g["name"]: float(g["lr"]) for g in self.create_optimizer(module).param_groups}
 
     def describe(self, model: torch.nn.Module) -> str:
         """A table of the param groups :meth:`build` would make on ``model``: name, tensors,
         elements, base lr, weight decay and schedule (see :func:`nshsched.groups.describe.describe`).
         """
-        from .describe import describe
-
-        return describe(self, model)
+        optimizer = self.create_optimizer(model)
+        names = [g["name"] for g in optimizer.param_groups]
+        # A copy: the warn-once state of this config is left for the real build.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schedule = self.model_copy().group_scheduler(names)
+        frozen = [p for p in model.parameters() if not p.requires_grad]
+        return describe(group_rows(optimizer.param_groups, schedule), frozen)
 
     # ------------------------------------------------------------------ building
 
-    def _create(
-        self, module: torch.nn.Module, length_source: Any, *, per_step: bool = False
-    ) -> tuple[Optimizer, list[dict[str, Any]]]:
-        from ..duration import resolve_length
-        from ..runtime.dicts import scheduler_dicts
-
-        optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
-        config = self.lr_schedule([g["name"] for g in optimizer.param_groups])
-        if config is None:
-            return optimizer, []
-        length = resolve_length(length_source)
-        return optimizer, scheduler_dicts(
-            config, optimizer, length, per_step=per_step, hyperparameters=self.hyperparameters
-        )
-
     def build(
-        self, module: torch.nn.Module, length: TrainingLength
+        self,
+        module: torch.nn.Module,
+        length: TrainingLength,
+        *,
+        named: list[tuple[str, Any]] | None = None,
     ) -> tuple[Optimizer, Any | None]:
         """The optimizer and scheduler for a plain PyTorch loop.
 
@@ -342,33 +279,52 @@ class OptimizationConfig(Config):
         ``interval: epoch`` wants ``scheduler.step()`` after each epoch (its ``frequency``
         is applied inside the returned scheduler).
 
+        Args:
+            module: The model.
+            length: The training length the schedule is resolved against.
+            named: The ``(name, parameter)`` pairs this config owns (see
+                :meth:`torch_param_groups`).
+
         Raises:
             ValueError: the schedule needs more than one torch scheduler (a ``per_group``
                 config with a plateau group next to scheduled groups): use
                 :meth:`configure_optimizers` with Lightning.
         """
         from ..runtime.dicts import build_scheduler
-        from ..runtime.plan import compilable
-        from ..runtime.scheduler import EveryNScheduler
 
-        optimizer = self.optimizer.create_optimizer(self.torch_param_groups(module))
-        config = self.lr_schedule([g["name"] for g in optimizer.param_groups])
-        if config is None:
+        optimizer = self.create_optimizer(module, named=named)
+        schedule = self.lr_schedule([g["name"] for g in optimizer.param_groups])
+        if schedule is None:
             return optimizer, None
-        if compilable(config):
-            return optimizer, build_scheduler(
-                config, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
-            )
-        # A custom scheduler (create_scheduler_impl only).
+        return optimizer, build_scheduler(
+            schedule, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
+        )
+
+    def scheduler_dicts(
+        self, optimizer: Optimizer, length: Any, *, per_step: bool = False
+    ) -> list[dict[str, Any]]:
+        """Lightning's ``lr_scheduler`` dicts of this config's schedule driving ``optimizer``
+        (made by :meth:`create_optimizer`); none without a schedule.
+
+        Args:
+            optimizer: The optimizer.
+            length: A :class:`~nshsched.TrainingLength`, or a ``LightningModule`` whose
+                trainer gives it (read only when there is a schedule).
+            per_step: Step-interval dicts for every schedule (manual optimization).
+        """
+        from ..duration import resolve_length
         from ..runtime.dicts import scheduler_dicts
 
-        spec = scheduler_dicts(
-            config, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
-        )[0]
-        scheduler = spec["scheduler"]
-        if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1:
-            scheduler = EveryNScheduler(scheduler, spec["frequency"])
-        return optimizer, scheduler
+        schedule = self.lr_schedule([g["name"] for g in optimizer.param_groups])
+        if schedule is None:
+            return []
+        return scheduler_dicts(
+            schedule,
+            optimizer,
+            resolve_length(length),
+            per_step=per_step,
+            hyperparameters=self.hyperparameters,
+        )
 
     def configure_optimizers(self, lightning_module: Any) -> Any:
         """What ``LightningModule.configure_optimizers`` returns.
@@ -381,12 +337,13 @@ class OptimizationConfig(Config):
 
         Raises:
             ValueError: a plateau scheduler that cannot see its monitored metric with this
-                trainer's settings (see :func:`nshsched.lightning.check_monitor_visible`),
+                trainer's settings (see :func:`nshsched.runtime.dicts.check_monitor_visible`),
                 or any error of :meth:`torch_param_groups` and ``TrainingLength.from_trainer``.
         """
-        from ..lightning import check_monitor_visible
+        from ..runtime.dicts import check_monitor_visible
 
-        optimizer, specs = self._create(lightning_module, lightning_module)
+        optimizer = self.create_optimizer(lightning_module)
+        specs = self.scheduler_dicts(optimizer, lightning_module)
         trainer = getattr(lightning_module, "trainer", None)
         for spec in specs:
             if trainer is not None:

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .layer_decay import LayerDecayConfig, layer_parts
 from .naming import glob_match, module_named_parameters, no_weight_decay_names
+from .param_group import DEFAULT_GROUP, NO_DECAY_SUFFIX, ParamGroupConfig, group_options
 
 if TYPE_CHECKING:
     import torch
 
-    from .optimization import OptimizationConfig
-
-__all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "PART", "base_group", "torch_param_groups"]
-
-DEFAULT_GROUP = "default"
-"""The name of the group of parameters that no :class:`ParamGroupConfig` matches."""
-
-NO_DECAY_SUFFIX = "_no_decay"
-"""Suffix of the sibling group holding a group's 1-D parameters when ``no_weight_decay``."""
+__all__ = ["PART", "base_group", "torch_param_groups"]
 
 _SHOWN_NAMES = 8
 
@@ -40,14 +35,16 @@ def base_group(name: str) -> str:
 
 
 def _no_decay(
-    config: OptimizationConfig, model: torch.nn.Module, named: list[tuple[str, Any]]
+    option: bool | list[str],
+    model: torch.nn.Module,
+    module: str | None,
+    named: list[tuple[str, Any]],
 ) -> set[str]:
     """The names that go to a ``_no_decay`` sibling besides 1-D parameters."""
-    option = config.no_weight_decay
     if option is False:
         return set()
     names = {n for n, _ in named}
-    out = no_weight_decay_names(model, config.module) & names
+    out = no_weight_decay_names(model, module) & names
     if isinstance(option, list):
         for pattern in option:
             hits = {n for n in names if glob_match(n, pattern)}
@@ -66,18 +63,27 @@ def _shown(names: list[str]) -> str:
 
 
 def torch_param_groups(
-    config: OptimizationConfig,
     model: torch.nn.Module,
+    *,
+    groups: Sequence[ParamGroupConfig] = (),
+    optimizer_lr: Any = None,
+    no_weight_decay: bool | list[str] = False,
+    layer_decay: LayerDecayConfig | None = None,
+    module: str | None = None,
     named: list[tuple[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The torch param-group dicts (``name``, ``params``, and ``lr`` / ``weight_decay``
     where they differ from the optimizer's).
 
     Args:
-        config: The optimization config.
         model: The model (wrappers are looked through).
-        named: The ``(name, parameter)`` pairs this config owns (names relative to its
-            ``module``); default: every parameter of ``config.module``.
+        groups: The configured groups (``OptimizationConfig.param_groups``).
+        optimizer_lr: The optimizer's ``lr``, the base of ``lr_scale`` and layer decay.
+        no_weight_decay: ``OptimizationConfig.no_weight_decay``.
+        layer_decay: ``OptimizationConfig.layer_decay``.
+        module: The submodule whose parameters are grouped (``None``: the whole model).
+        named: The ``(name, parameter)`` pairs to group (names relative to ``module``);
+            default: every parameter of ``module``.
 
     Raises:
         ValueError: a group's pattern matches no parameter, a parameter matches two groups,
@@ -86,32 +92,27 @@ def torch_param_groups(
     """
 
     if named is None:
-        named = module_named_parameters(model, config.module)
+        named = module_named_parameters(model, module)
     all_names = [n for n, _ in named]
-    for group in config.param_groups:
+    for group in groups:
         for pattern in group.params:
             if not any(fnmatch.fnmatchcase(n, pattern) for n in all_names):
                 raise ValueError(
                     f"param group {group.name!r}: pattern {pattern!r} matches no parameter "
                     f"of {type(model).__name__} (parameters: {_shown(all_names)})"
                 )
-    no_decay_names = _no_decay(config, model, named)
+    no_decay_names = _no_decay(no_weight_decay, model, module, named)
     trainable = [(n, p) for n, p in named if p.requires_grad]
     parts: dict[str, tuple[str, float]] = {}
-    if config.layer_decay is not None:
-        from .layer_decay import layer_parts
-
-        parts = layer_parts(config.layer_decay, [n for n, _ in trainable])
+    if layer_decay is not None:
+        parts = layer_parts(layer_decay, [n for n, _ in trainable])
     # (owner, no-decay?, part) -> parameters, in a stable order
-    order = [g.name for g in config.param_groups] + [DEFAULT_GROUP]
+    order = [g.name for g in groups] + [DEFAULT_GROUP]
+    by_name = {g.name: g for g in groups}
     buckets: dict[tuple[str, bool, str], list[Any]] = {}
     scales: dict[str, float] = {}
     for pname, param in named:
-        owners = [
-            g.name
-            for g in config.param_groups
-            if any(fnmatch.fnmatchcase(pname, p) for p in g.params)
-        ]
+        owners = [g.name for g in groups if any(fnmatch.fnmatchcase(pname, p) for p in g.params)]
         if len(owners) > 1:
             raise ValueError(
                 f"parameter {pname!r} is matched by param groups {owners[0]!r} and "
@@ -120,9 +121,7 @@ def torch_param_groups(
         if not param.requires_grad:
             continue
         owner = owners[0] if owners else DEFAULT_GROUP
-        decay_off = config.no_weight_decay is not False and (
-            param.ndim <= 1 or pname in no_decay_names
-        )
+        decay_off = no_weight_decay is not False and (param.ndim <= 1 or pname in no_decay_names)
         part, scale = parts.get(pname, ("", 1.0))
         scales[part] = scale
         buckets.setdefault((owner, decay_off, part), []).append(param)
@@ -138,7 +137,7 @@ def torch_param_groups(
 
     out: list[dict[str, Any]] = []
     for name in order:
-        spec = config.group_options(name)
+        spec = group_options(by_name.get(name), optimizer_lr)
         entry: dict[str, Any]
         for decay_off in (False, True):
             keys = sorted(
@@ -155,7 +154,7 @@ def torch_param_groups(
                 if decay_off:
                     entry["weight_decay"] = 0.0
                 if part:
-                    base = spec.get("lr", getattr(config.optimizer, "lr", None))
+                    base = spec.get("lr", optimizer_lr)
                     if not isinstance(base, (int, float)):
                         raise ValueError(
                             f"layer_decay: the optimizer has no numeric lr ({base!r}) to scale"

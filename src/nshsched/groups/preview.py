@@ -168,10 +168,10 @@ def _optimizer(config: OptimizationConfig, model: torch.nn.Module | None) -> Any
     parameter per configured group (and ``default``)."""
     import torch
 
-    from .optimization import DEFAULT_GROUP
+    from .param_group import DEFAULT_GROUP
 
     if model is not None:
-        return config.optimizer.create_optimizer(config.torch_param_groups(model))
+        return config.create_optimizer(model)
     names = [g.name for g in config.param_groups] + [DEFAULT_GROUP]
     groups = [
         {"name": name, "params": [torch.nn.Parameter(torch.zeros(1))], **config.group_options(name)}

@@ -96,38 +96,17 @@ class OptimizersConfig(Config):
                 )
         return by_key
 
-    def _optimizers(self, model: torch.nn.Module) -> dict[str, Any]:
-        from .partition import torch_param_groups
-
-        owned = self.owned_parameters(model)
-        return {
-            key: entry.optimizer.create_optimizer(torch_param_groups(entry, model, owned[key]))
-            for key, entry in self.optimizers.items()
-        }
-
     def build(
         self, model: torch.nn.Module, length: TrainingLength
     ) -> dict[str, tuple[Any, Any | None]]:
         """``{key: (optimizer, scheduler | None)}`` for a plain loop: step each scheduler
         after its optimizer's step (``scheduler.step_to(n)`` for optimizers stepped at
         different rates, e.g. a policy delay or a GAN's critic steps)."""
-        from ..runtime.dicts import build_scheduler
-
-        out: dict[str, tuple[Any, Any | None]] = {}
-        for key, optimizer in self._optimizers(model).items():
-            entry = self.optimizers[key]
-            config = entry.lr_schedule([g["name"] for g in optimizer.param_groups])
-            scheduler = None
-            if config is not None:
-                scheduler = build_scheduler(
-                    config,
-                    optimizer,
-                    length,
-                    per_step=True,
-                    hyperparameters=entry.hyperparameters,
-                )
-            out[key] = (optimizer, scheduler)
-        return out
+        owned = self.owned_parameters(model)
+        return {
+            key: entry.build(model, length, named=owned[key])
+            for key, entry in self.optimizers.items()
+        }
 
     def training_length(self, trainer: Any) -> TrainingLength:
         """The length each optimizer's schedule counts under Lightning's manual
@@ -154,16 +133,12 @@ class OptimizersConfig(Config):
         from ..runtime.dicts import scheduler_dicts
 
         length = self.training_length(lightning_module.trainer)
+        owned = self.owned_parameters(lightning_module)
         out: list[dict[str, Any]] = []
-        for key, optimizer in self._optimizers(lightning_module).items():
-            entry = self.optimizers[key]
-            config = entry.lr_schedule([g["name"] for g in optimizer.param_groups])
-            specs = scheduler_dicts(
-                config or ConstantSchedulerConfig(),
-                optimizer,
-                length,
-                per_step=True,
-                hyperparameters=entry.hyperparameters,
+        for key, entry in self.optimizers.items():
+            optimizer = entry.create_optimizer(lightning_module, named=owned[key])
+            specs = entry.scheduler_dicts(optimizer, length, per_step=True) or scheduler_dicts(
+                ConstantSchedulerConfig(), optimizer, length, per_step=True
             )
             if len(specs) != 1:
                 raise ValueError(

@@ -285,7 +285,7 @@ def lr_find(
     run: dict[str, Any] = {"diverged": False}
 
     def configure_optimizers() -> Any:
-        optimizer = config.optimizer.create_optimizer(config.torch_param_groups(lightning_module))
+        optimizer = config.create_optimizer(lightning_module)
         run["optimizer"] = optimizer
         run["ratios"] = [float(g["lr"]) / default_lr for g in optimizer.param_groups]
         return optimizer

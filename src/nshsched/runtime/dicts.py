@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from .plateau import PlateauScheduler
 
-__all__ = ["build_scheduler", "optimizer_plan", "scheduler_dicts"]
+__all__ = ["build_scheduler", "check_monitor_visible", "optimizer_plan", "scheduler_dicts"]
 
 _PASSED_ON = ("monitor", "reduce_on_plateau", "strict", "name")
 
@@ -63,16 +63,26 @@ def build_scheduler(
     per_step: bool = False,
     hyperparameters: Mapping[str, Any] | None = None,
 ) -> Any:
-    """The one torch scheduler of a closed-form or plateau config (a ``per_group`` config
-    with plateau groups next to closed-form ones needs several: see
-    :func:`scheduler_dicts`)."""
-    from .scheduler import ClosedFormLRScheduler
+    """The one torch scheduler of ``config`` for a plain loop (a ``per_group`` config with
+    plateau groups next to closed-form ones needs several: see :func:`scheduler_dicts`).
+
+    A closed-form schedule's scheduler is stepped after every optimizer step (with
+    ``per_step``, whatever its interval), a plateau one with its metric; a custom
+    scheduler (a user's ``create_scheduler_impl``) is returned as it is, with its step
+    ``frequency`` applied inside (an epoch ``frequency`` too: it is then stepped once per
+    epoch).
+    """
+    from .scheduler import ClosedFormLRScheduler, EveryNScheduler
 
     plan = optimizer_plan(
         config, optimizer, length, per_step=per_step, hyperparameters=hyperparameters
     )
-    if plan is None:
-        raise TypeError(f"{type(config).__name__} is not a closed-form or plateau schedule")
+    if plan is None:  # a custom scheduler
+        spec = _custom_dict(config, optimizer, length)
+        scheduler = spec["scheduler"]
+        if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1:
+            scheduler = EveryNScheduler(scheduler, spec["frequency"])
+        return scheduler
     if plan.plateaus:
         if (plan.targets and any(t.curve is not None for t in plan.targets)) or len(
             plan.plateaus
@@ -164,3 +174,52 @@ def _custom_dict(config: Config, optimizer: Optimizer, length: TrainingLength) -
         if key in md:
             out[key] = md[key]  # type: ignore[literal-required]
     return out
+
+
+def check_monitor_visible(trainer: Any, spec: Mapping[str, Any]) -> None:
+    """Refuse a plateau scheduler dict whose stepping can never see its monitored metric.
+
+    Lightning steps a plateau scheduler with the value of ``monitor`` from the metrics logged
+    so far. A metric logged once per validation run cannot drive a scheduler stepped after
+    every optimizer step (the first steps come before any validation), and an epoch
+    scheduler with ``frequency`` must step on epochs where validation ran.
+
+    The check only applies to metrics that come from validation: names starting with
+    ``val`` (``val_loss``, ``val/acc``, ``valid_loss``...). Training metrics are logged on
+    every step or epoch and are always visible.
+
+    Raises:
+        ValueError: naming the metric and saying which setting to change.
+    """
+    monitor = spec.get("monitor")
+    if not spec.get("reduce_on_plateau") or not monitor:
+        return
+    if not str(monitor).lower().startswith("val"):
+        return
+    interval = spec.get("interval", "epoch")
+    frequency = int(spec.get("frequency", 1))
+    if interval == "step":
+        raise ValueError(
+            f"the plateau scheduler monitors {monitor!r}, a validation metric logged once per "
+            "validation run, but it is stepped with interval 'step' (after every optimizer "
+            "step, before any validation has logged it): use interval: epoch, or monitor a "
+            "metric logged on every training step"
+        )
+    if trainer.limit_val_batches == 0:
+        raise ValueError(
+            f"the plateau scheduler monitors {monitor!r} but validation never runs "
+            f"(Trainer(limit_val_batches={trainer.limit_val_batches!r})): enable validation or "
+            "monitor a training metric"
+        )
+    every = trainer.check_val_every_n_epoch
+    if every is None:
+        # Validation every N training batches (val_check_interval): not tied to epochs, so
+        # which epochs have a fresh metric cannot be told here.
+        return
+    if every > 1 and frequency % every != 0:
+        raise ValueError(
+            f"the plateau scheduler monitors {monitor!r} and steps every {frequency} epoch(s), "
+            f"but validation runs every {every} epochs (Trainer(check_val_every_n_epoch="
+            f"{every})): set the scheduler's frequency to a multiple of {every}, e.g. "
+            f"frequency: {every}, or validate every epoch"
+        )

@@ -1,0 +1,113 @@
+"""One named parameter group: which parameters, their LR, weight decay and schedule.
+
+The names of the groups nshsched makes itself live here too: ``default`` (the parameters
+no group matches) and the ``_no_decay`` siblings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+from typing_extensions import Self
+
+from ..config.base import Config
+from ..lr_scheduler.base import LRSchedulerConfig
+
+__all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "ParamGroupConfig", "group_options"]
+
+DEFAULT_GROUP = "default"
+"""The name of the group of parameters that no :class:`ParamGroupConfig` matches."""
+
+NO_DECAY_SUFFIX = "_no_decay"
+"""Suffix of the sibling group holding a group's 1-D parameters when ``no_weight_decay``."""
+
+
+def _none_marker(value: Any) -> Any:
+    """``"none"`` (how a dump with ``exclude_none`` writes ``None``) reads as ``None``."""
+    return None if value == "none" else value
+
+
+class ParamGroupConfig(Config):
+    """A named torch param group: the parameters whose names match ``params``, with their
+    own learning rate, weight decay and schedule.
+
+    A group's LR is ``lr`` if set, else ``optimizer.lr * lr_scale`` if set, else the
+    optimizer's ``lr``. ``scheduler`` chooses the group's schedule:
+
+    - ``"inherit"`` (the default): the global ``OptimizationConfig.scheduler``;
+    - ``None``: constant at the group's LR;
+    - a scheduler config: this group's own schedule (the global one, if any, is overridden,
+      with a warning).
+
+    Example:
+        >>> from nshsched import ParamGroupConfig
+        >>> g = ParamGroupConfig(name="head", params=["head.*"], lr_scale=10.0)
+        >>> g.model_dump()["scheduler"]
+        'inherit'
+    """
+
+    name: Annotated[str, Field(min_length=1)]
+    """The group's name: torch's ``param_group["name"]``, logged by ``LearningRateMonitor`` as
+    ``lr-<Optimizer>/<name>``. ``default`` is reserved for the unmatched parameters."""
+
+    params: Annotated[list[str], Field(min_length=1)]
+    """Glob patterns (``fnmatch``, case-sensitive) over ``module.named_parameters()`` names,
+    e.g. ``["encoder.*", "*.bias"]``. Each must match at least one parameter."""
+
+    lr: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """This group's base learning rate (absolute). Exclusive with ``lr_scale``."""
+
+    lr_scale: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """This group's base learning rate as a multiple of the optimizer's ``lr``."""
+
+    weight_decay: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    """This group's weight decay (default: the optimizer's)."""
+
+    scheduler: Annotated[
+        Literal["inherit"] | LRSchedulerConfig | None, BeforeValidator(_none_marker)
+    ] = "inherit"
+    """``"inherit"``: the global scheduler; ``None`` (or ``"none"``): constant LR; a config:
+    this group's own. A dump with ``exclude_none`` writes ``None`` as ``"none"``."""
+
+    __dump_none_as__: ClassVar[Mapping[str, str]] = {"scheduler": "none"}
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.lr is not None and self.lr_scale is not None:
+            raise ValueError(
+                f"param group {self.name!r}: set lr or lr_scale, not both "
+                f"(lr={self.lr}, lr_scale={self.lr_scale})"
+            )
+        if self.name == DEFAULT_GROUP:
+            raise ValueError(
+                f"param group name {self.name!r} is reserved for the parameters no group "
+                "matches; choose another name"
+            )
+        return self
+
+
+def group_options(group: ParamGroupConfig | None, optimizer_lr: Any) -> dict[str, Any]:
+    """The options of a torch param group that differ from the optimizer's: ``lr`` (the
+    group's own, or ``optimizer_lr × lr_scale``) and ``weight_decay``; none for ``None``
+    (the default group).
+
+    Raises:
+        ValueError: ``lr_scale`` is set and the optimizer has no numeric ``lr``.
+    """
+    spec: dict[str, Any] = {}
+    if group is None:
+        return spec
+    if group.lr is not None:
+        spec["lr"] = group.lr
+    elif group.lr_scale is not None:
+        if not isinstance(optimizer_lr, (int, float)):
+            raise ValueError(
+                f"param group {group.name!r} sets lr_scale={group.lr_scale} but the "
+                f"optimizer has no numeric lr ({optimizer_lr!r})"
+            )
+        spec["lr"] = optimizer_lr * group.lr_scale
+    if group.weight_decay is not None:
+        spec["weight_decay"] = group.weight_decay
+    return spec
