@@ -47,3 +47,34 @@ class RstDocstrings(griffe.Extension):
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             obj.docstring.value = rst_to_markdown(obj.docstring.value)
+
+    def on_class_members(self, *, cls: griffe.Class, **kwargs: Any) -> None:
+        # A config field declared with a shared type (``maximize: Maximize = False``) has its
+        # description on the type, written once (nshsched.optimizer.fields), not beside the
+        # field: show that description as the field's docstring.
+        if not cls.path.startswith("nshsched."):
+            return
+        import importlib
+
+        try:
+            runtime_cls = getattr(importlib.import_module(cls.module.path), cls.name)
+        except (ImportError, AttributeError):
+            return
+        fields = getattr(runtime_cls, "model_fields", None)
+        if not isinstance(fields, dict):
+            return
+        for name, member in cls.members.items():
+            info = fields.get(name)
+            if member.is_attribute and member.docstring is None and info and info.description:
+                member.docstring = griffe.Docstring(
+                    rst_to_markdown(info.description), parent=member
+                )
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        # nshsched lists its public names once, in __init__.pyi (``from .x import Y as Y``),
+        # and __init__.py builds ``__all__`` from that file at run time, which griffe does not
+        # evaluate: give it the same list, so the reference renders every public name.
+        if pkg.path == "nshsched":
+            import nshsched
+
+            pkg.exports = list(nshsched.__all__)
