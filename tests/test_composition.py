@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nshsched as S
-from _helpers import step_lrs
+from _helpers import assert_plain, step_lrs
 from nshsched.runtime.plateau import PlateauScheduler
 from nshsched.runtime.scheduler import ClosedFormLRScheduler
 
@@ -388,43 +388,66 @@ def plateau_mix() -> S.PerGroupSchedulerConfig:
     )
 
 
-def test_per_group_with_plateau_needs_create_schedulers() -> None:
+def two_plateaus() -> S.PerGroupSchedulerConfig:
+    return S.PerGroupSchedulerConfig(
+        default={"name": "cosine"},
+        groups={
+            "actor": {"name": "reduce_lr_on_plateau", "monitor": "reward", "mode": "max"},
+            "critic": {"name": "reduce_lr_on_plateau", "monitor": "val_loss"},
+        },
+    )
+
+
+def test_per_group_with_several_plateaus_needs_create_schedulers() -> None:
+    # each plateau child is stepped with its own metric: one Lightning dict each
     opt = optimizer({"actor": 1.0, "critic": 0.5, "frozen": 0.1})
-    with pytest.raises(ValueError, match="use create_schedulers"):
-        plateau_mix().create_scheduler(opt, tl(20))
-    with pytest.raises(ValueError, match="use create_schedulers"):
-        plateau_mix().create_scheduler_impl(opt, tl(20))
+    with pytest.raises(ValueError, match=r"several plateau schedules.*use create_schedulers"):
+        two_plateaus().create_scheduler(opt, tl(20))
+    with pytest.raises(ValueError, match=r"2 plateau schedules.*use create_schedulers"):
+        two_plateaus().create_scheduler_impl(opt, tl(20))
+    specs = two_plateaus().create_schedulers(opt, tl(20))
+    assert [(s["interval"], s.get("monitor")) for s in specs] == [
+        ("step", None),
+        ("epoch", "reward"),
+        ("epoch", "val_loss"),
+    ]
+    assert [s["scheduler"].group_indices for s in specs[1:]] == [[0], [1]]
+    assert [s.get("name") for s in specs] == [None, "lr-SGD", "lr-SGD"]
 
 
-def test_per_group_with_plateau_gives_two_lightning_dicts_that_mind_their_groups() -> None:
+def test_per_group_with_one_plateau_is_one_lightning_dict_that_minds_its_groups() -> None:
     spe, epochs = 4, 6
     opt = optimizer({"actor": 1.0, "critic": 0.5, "frozen": 0.1})
-    specs = plateau_mix().create_schedulers(opt, tl(spe * epochs, spe))
-    assert len(specs) == 2
-    closed, plateau = specs
-    assert closed.keys() == {"scheduler", "interval", "frequency"}
-    assert (closed["interval"], closed["frequency"]) == ("step", 1)
-    assert isinstance(closed["scheduler"], ClosedFormLRScheduler)
-    assert plateau == plateau | {
+    spec = plateau_mix().create_scheduler(opt, tl(spe * epochs, spe))
+    assert (
+        plateau_mix()
+        .create_schedulers(
+            optimizer({"actor": 1.0, "critic": 0.5, "frozen": 0.1}), tl(spe * epochs, spe)
+        )[0]
+        .keys()
+        == spec.keys()
+    )
+    assert spec == spec | {
         "interval": "epoch",
         "frequency": 1,
         "monitor": "val_loss",
         "reduce_on_plateau": True,
         "strict": True,
     }
-    assert isinstance(plateau["scheduler"], PlateauScheduler)
-    assert plateau["scheduler"].group_indices == [1]
-    # Drive them as Lightning does: the closed form after every optimizer step, the plateau
-    # at each epoch end with a metric that never improves after the first epoch.
+    plateau = spec["scheduler"]
+    assert isinstance(plateau, PlateauScheduler)
+    assert plateau.group_indices == [1]
+    assert isinstance(plateau.companion, ClosedFormLRScheduler)  # the closed-form groups
+    # Drive it as Lightning does: optimizer steps (the closed form follows them through the
+    # optimizer's step hook), the metric at each epoch end, never improving after epoch 1.
     critic = []
     for epoch in range(epochs):
         for b in range(spe):
             opt.step()
-            closed["scheduler"].step()
             t = epoch * spe + b + 1
             assert opt.param_groups[0]["lr"] == pytest.approx(hf_cosine(t, spe * epochs), abs=1e-15)
             assert opt.param_groups[2]["lr"] == 0.1
-        plateau["scheduler"].step(1.0)
+        plateau.step(1.0)
         critic.append(opt.param_groups[1]["lr"])
     # patience 1: reduced after the 2nd bad epoch (epochs 3 and 5), never touched by the cosine.
     assert critic == [0.5, 0.5, 0.25, 0.25, 0.125, 0.125]
@@ -432,6 +455,13 @@ def test_per_group_with_plateau_gives_two_lightning_dicts_that_mind_their_groups
         plateau_mix(), tl(spe * epochs, spe), {"actor": 1.0, "critic": 0.5, "frozen": 0.1}
     )
     assert preview[:, 1].tolist() == [0.5] * (spe * epochs + 1)  # before any reduction
+    # a resume restores both parts: the next LRs of every group are the same
+    state = plateau.state_dict()
+    assert_plain(state)
+    opt2 = optimizer({"actor": 1.0, "critic": 0.5, "frozen": 0.1})
+    again = plateau_mix().create_scheduler(opt2, tl(spe * epochs, spe))["scheduler"]
+    again.load_state_dict(state)
+    assert [g["lr"] for g in opt2.param_groups] == [g["lr"] for g in opt.param_groups]
 
 
 def test_per_group_only_plateau_children_and_shared_default() -> None:
@@ -444,12 +474,14 @@ def test_per_group_only_plateau_children_and_shared_default() -> None:
     )
     opt = optimizer({"a": 1.0, "b": 0.5})
     specs = config.create_schedulers(opt, tl(40, 10))
-    # no closed-form group: one plateau scheduler for both groups, and the step-interval
-    # dict that advances its warmup at every optimizer step
-    assert [s["interval"] for s in specs] == ["epoch", "step"]
+    # no closed-form group: one plateau scheduler for both groups, whose warmup advances at
+    # every optimizer step by itself
+    assert [s["interval"] for s in specs] == ["epoch"]
     assert specs[0]["scheduler"].group_indices == [0, 1]
-    assert specs[1]["scheduler"].plateau is specs[0]["scheduler"]
+    assert specs[0]["scheduler"].companion is None
     assert [g["lr"] for g in opt.param_groups] == [0.0, 0.0]  # the plateau's warmup starts at 0
+    opt.step()
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([1.0 / 20, 0.5 / 20], rel=1e-12)
     no_plateau = S.PerGroupSchedulerConfig(default={"name": "linear"})
     specs = no_plateau.create_schedulers(optimizer({"a": 1.0}), tl(40, 10))
     assert len(specs) == 1 and specs[0]["interval"] == "step"
@@ -486,7 +518,7 @@ def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
                 ],
                 lr=1.0,
             )
-            return [opt], config.create_schedulers(opt, self)
+            return {"optimizer": opt, "lr_scheduler": config.create_scheduler(opt, self)}
 
     data = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(torch.zeros(8, 2)), batch_size=2

@@ -325,8 +325,9 @@ def test_plateau_that_cannot_see_its_metric_is_refused() -> None:
     assert [row[0] for row in model.lrs] == [0.1] * 8 + [0.05] * 4
 
 
-def test_per_group_with_a_plateau_group_uses_lightnings_list_form() -> None:
-    # body: plateau on val_loss; head: cosine per optimizer step -> two scheduler dicts.
+def test_per_group_with_a_plateau_group_is_one_scheduler_dict() -> None:
+    # body: plateau on val_loss; head: cosine per optimizer step -> one scheduler dict, the
+    # plateau's, whose companion moves the head's cosine at every optimizer step.
     config = S.OptimizationConfig.model_validate(
         {
             "optimizer": {"name": "sgd", "lr": 0.1},
@@ -351,9 +352,9 @@ def test_per_group_with_a_plateau_group_uses_lightnings_list_form() -> None:
     )
     model = Tiny(config, n=2, val_loss=[1.0, 1.0, 1.0])
     trainer(max_epochs=3).fit(model)
-    _, schedulers = model.configured
-    assert [s["interval"] for s in schedulers] == ["step", "epoch"]
-    assert schedulers[1]["reduce_on_plateau"] and schedulers[1]["monitor"] == "val_loss"
+    spec = model.configured["lr_scheduler"]
+    assert spec["interval"] == "epoch"
+    assert spec["reduce_on_plateau"] and spec["monitor"] == "val_loss"
     assert [row[0] for row in model.lrs] == [0.1] * 4 + [0.05] * 2
     cos = [0.1 * (1 + math.cos(math.pi * t / 6)) / 2 for t in range(6)]
     np.testing.assert_allclose([row[1] for row in model.lrs], cos, rtol=1e-12)

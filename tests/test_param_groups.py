@@ -346,9 +346,24 @@ def test_build_resume_is_exact_per_group() -> None:
     np.testing.assert_array_equal(np.array(got), full[40:60])
 
 
-def test_build_with_a_plateau_group_points_to_lightning() -> None:
+def test_build_with_a_plateau_group_is_one_scheduler() -> None:
+    # one plateau group next to a closed-form one: the plateau scheduler carries the step_lr
+    # group as its companion, moved at every optimizer step
     config = regnn_config(
         nn={"name": "reduce_lr_on_plateau", "monitor": "val_loss"}, regression=STEP
     )
-    with pytest.raises(ValueError, match=r"needs several torch schedulers.*configure_optimizers"):
+    optimizer, scheduler = config.build(ReGNN(), LENGTH)
+    assert type(scheduler).__name__ == "PlateauScheduler"
+    assert scheduler.group_indices == [0]
+    for _ in range(10 * 3):  # step_lr's 10 epochs of 3 optimizer steps
+        optimizer.step()
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([0.001, 0.01], rel=1e-12)
+
+
+def test_build_with_two_plateau_groups_points_to_lightning() -> None:
+    config = regnn_config(
+        nn={"name": "reduce_lr_on_plateau", "monitor": "val_loss"},
+        regression={"name": "reduce_lr_on_plateau", "monitor": "train_loss"},
+    )
+    with pytest.raises(ValueError, match=r"2 plateau schedules.*configure_optimizers"):
         config.build(ReGNN(), LENGTH)

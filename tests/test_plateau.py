@@ -92,8 +92,8 @@ def test_expected_reductions_table():
 
 
 def test_warmup_rises_per_optimizer_step_then_patience():
-    # warmup 3 epochs = 12 optimizer steps: lr = base * t / 12 after t step() calls (no
-    # metric); metrics reported while it runs are ignored
+    # warmup 3 epochs = 12 optimizer steps: lr = base * t / 12 after t optimizer steps (the
+    # scheduler's optimizer step hook advances it); metrics reported while it runs are ignored
     cfg = S.ReduceLROnPlateauConfig(
         monitor="val_loss", patience=1, factor=0.5, warmup={"kind": "epochs", "value": 3}
     )
@@ -101,12 +101,14 @@ def test_warmup_rises_per_optimizer_step_then_patience():
     sched = cfg.create_scheduler_impl(opt, LENGTH)
     assert lrs(opt) == [0.0, 0.0, 0.0]
     for t in range(1, 13):
-        sched.step()
+        sched.step()  # without a metric: nothing (the optimizer step moves the warmup)
+        assert lrs(opt) == pytest.approx([b * (t - 1) / 12 for b in BASES], rel=1e-12)
+        opt.step()
         assert lrs(opt) == pytest.approx([b * t / 12 for b in BASES], rel=1e-12)
         if t % 4 == 0 and t < 12:
             sched.step(0.01)  # an epoch-end metric inside the warmup: ignored
     assert lrs(opt) == list(BASES)
-    sched.step()  # past the warmup, step() without a metric changes nothing
+    opt.step()  # past the warmup, an optimizer step changes nothing
     assert lrs(opt) == list(BASES)
     # after the warmup: exactly torch's scheduler started fresh on the remaining metrics
     ref_opt = make_optimizer()
@@ -137,8 +139,8 @@ def test_group_subset_leaves_other_groups_alone():
     opt = make_optimizer()
     sched = cfg.create_scheduler_impl(opt, LENGTH, group_indices=[1])
     opt.param_groups[0]["lr"] = 7.0  # driven by someone else
-    sched.step()
-    sched.step()  # warmup done
+    opt.step()
+    opt.step()  # warmup done
     for m in [1.0, 2.0, 3.0]:
         sched.step(m)
     assert opt.param_groups[0]["lr"] == 7.0
@@ -161,7 +163,7 @@ def _metrics(n: int, seed: int) -> list[float]:
 
 @pytest.mark.parametrize("warmup,k", [(None, 60), ({"kind": "epochs", "value": 5}, 3)])
 def test_resume_gives_the_next_800_lrs(warmup, k):
-    # one "epoch" = 4 optimizer steps (step()) then the epoch's metric (step(metric))
+    # one "epoch" = 4 optimizer steps (the scheduler's hook) then the epoch's metric
     cfg = S.ReduceLROnPlateauConfig(
         monitor="loss", patience=2, cooldown=1, factor=0.7, min_lr=1e-5, warmup=warmup
     )
@@ -169,7 +171,7 @@ def test_resume_gives_the_next_800_lrs(warmup, k):
 
     def epoch(sched: Any, m: float) -> None:
         for _ in range(4):
-            sched.step()
+            sched.optimizer.step()
         sched.step(m)
 
     opt = make_optimizer()
@@ -261,17 +263,16 @@ def test_preview_is_warmup_then_constant():
     # frequency does not change the warmup (it counts optimizer steps)
     got2 = S.preview(cfg.model_copy(update={"frequency": 2}), length, [1.0, 0.2])
     assert np.allclose(got2, want, rtol=1e-12)
-    # the runtime's warmup LRs are the preview's, step by step (Lightning's two dicts)
+    # the runtime's warmup LRs are the preview's, step by step: one Lightning dict (the
+    # per-epoch metric dict), the warmup moved by the optimizer's steps
     opt = make_optimizer()
-    specs = cfg.create_schedulers(opt, length)
-    assert [(s["interval"], s.get("reduce_on_plateau", False)) for s in specs] == [
-        ("epoch", True),
-        ("step", False),
-    ]
-    plateau, clock = specs[0]["scheduler"], specs[1]["scheduler"]
+    spec = cfg.create_scheduler(opt, length)
+    assert (spec["interval"], spec["reduce_on_plateau"]) == ("epoch", True)
+    assert cfg.create_schedulers(make_optimizer(), length)[0].keys() == spec.keys()
+    plateau = spec["scheduler"]
     for t in range(12):
         assert opt.param_groups[1]["lr"] == pytest.approx(0.03 * got[t, 0], rel=1e-15, abs=0)
-        clock.step()
+        opt.step()
         if (t + 1) % 3 == 0:
             plateau.step(1.0)
 

@@ -273,9 +273,10 @@ class OptimizationConfig(Config):
         come back as one scheduler to step after every ``optimizer.step()``, whatever their
         ``interval``: an ``interval: epoch`` schedule is read at each optimizer step and
         changes at the epoch boundaries of ``length``. ``scheduler.step_to(n)`` seeks.
-        A plateau schedule wants ``scheduler.step()`` after every optimizer step (it
-        advances a warmup; without one it does nothing) and ``scheduler.step(metric)``
-        after each validation (every ``frequency`` epochs). A custom scheduler with
+        A plateau schedule wants ``scheduler.step(metric)`` after each validation (every
+        ``frequency`` epochs); its warmup, and the closed-form groups of a ``per_group``
+        config beside it, move at every optimizer step by themselves (an optimizer step
+        hook; a ``scheduler.step()`` without a metric changes nothing). A custom scheduler with
         ``interval: epoch`` wants ``scheduler.step()`` after each epoch (its ``frequency``
         is applied inside the returned scheduler).
 
@@ -287,7 +288,7 @@ class OptimizationConfig(Config):
 
         Raises:
             ValueError: the schedule needs more than one torch scheduler (a ``per_group``
-                config with a plateau group next to scheduled groups): use
+                config with several plateau groups, each stepped with its own metric): use
                 :meth:`configure_optimizers` with Lightning.
         """
         from ..runtime.dicts import build_scheduler
@@ -333,7 +334,7 @@ class OptimizationConfig(Config):
             ``{"optimizer": opt}`` without a schedule; ``{"optimizer": opt, "lr_scheduler":
             {...}}`` (Lightning's scheduler dict) with one; and Lightning's list form
             ``([opt], [dict1, dict2, ...])`` when the schedule needs several torch schedulers
-            (a ``per_group`` schedule with a plateau group next to closed-form groups).
+            (a ``per_group`` schedule with several plateau groups, each with its metric).
 
         Raises:
             ValueError: a plateau scheduler that cannot see its monitored metric with this

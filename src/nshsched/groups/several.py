@@ -126,8 +126,9 @@ class OptimizersConfig(Config):
         (``self.lr_schedulers()``).
 
         Raises:
-            ValueError: an entry whose schedule needs several torch schedulers (a plateau
-                schedule with a warmup), or any error of :meth:`owned_parameters`.
+            ValueError: an entry whose schedule needs several torch schedulers (a
+                ``per_group`` schedule with several plateau groups), or any error of
+                :meth:`owned_parameters`.
         """
         from ..lr_scheduler.hf import ConstantSchedulerConfig
         from ..runtime.dicts import scheduler_dicts

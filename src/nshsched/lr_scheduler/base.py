@@ -163,28 +163,29 @@ class LRSchedulerConfigBase(Config):
             ``interval: step`` the frequency is applied inside the scheduler and Lightning is
             given ``frequency: 1``.
 
+            A plateau schedule's dict is its per-epoch metric dict; what moves at every
+            optimizer step beside it (its warmup, the closed-form groups of a ``per_group``
+            config, scheduled hyperparameters) moves by itself through an optimizer step hook.
+
         Raises:
-            ValueError: The schedule needs several Lightning dicts (a plateau schedule with a
-                warmup, a ``per_group`` config with plateau groups): use
-                :meth:`create_schedulers`.
+            ValueError: A ``per_group`` config with several plateau schedules, each stepped
+                with its own metric: use :meth:`create_schedulers`.
         """
         specs = self.create_schedulers(optimizer, lightning_module_or_length)
         if len(specs) != 1:
             raise ValueError(
-                f"{type(self).__name__} needs {len(specs)} Lightning scheduler dicts (a plateau "
-                "schedule stepped per epoch with its metric, and a scheduler stepped at every "
-                "optimizer step): use create_schedulers(optimizer, lightning_module_or_length)"
+                f"{type(self).__name__} needs {len(specs)} Lightning scheduler dicts (several "
+                "plateau schedules, each stepped with its own metric): use "
+                "create_schedulers(optimizer, lightning_module_or_length)"
             )
         return specs[0]
 
     def create_schedulers(
         self, optimizer: Optimizer, lightning_module_or_length: Any
     ) -> list[dict[str, Any]]:
-        """Every Lightning ``lr_scheduler`` dict this config needs (usually one).
-
-        A config stepped on two rhythms at once (a plateau schedule with a warmup, which rises
-        at every optimizer step and reduces per epoch; ``per_group`` mixing closed-form and
-        plateau groups) returns one dict per rhythm, all driving the same optimizer.
+        """Every Lightning ``lr_scheduler`` dict this config needs: one, except for a
+        ``per_group`` config with several plateau schedules (one dict for its closed-form
+        groups, then one per plateau schedule, each stepped with its own metric).
         """
         from ..duration import resolve_length
         from ..runtime.dicts import scheduler_dicts

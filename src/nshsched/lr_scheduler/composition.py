@@ -195,9 +195,12 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
 
     Children may be any closed-form schedules and ``reduce_lr_on_plateau``. Closed-form groups
     are driven by one scheduler stepped after every optimizer step; plateau groups by their
-    own per-epoch scheduler that watches the metric. Lightning's dict carries one scheduler,
-    so a config with plateau children must be built with :meth:`create_schedulers` (two or
-    more dicts); :meth:`create_scheduler` raises for it. Custom schedulers (a
+    own per-epoch scheduler that watches the metric. With one plateau child, that is one
+    scheduler (and one Lightning dict from :meth:`create_scheduler`): the plateau scheduler,
+    stepped with its metric, carries the closed-form groups as its companion, advanced at
+    every optimizer step by an optimizer step hook. Several plateau children each watch
+    their own metric: build them with :meth:`create_schedulers` (one dict for the
+    closed-form groups, one per plateau child). Custom schedulers (a
     ``create_scheduler_impl`` only) cannot drive a subset of the groups and are rejected.
 
     A listed name that matches no param group is an error when the scheduler is created.
@@ -271,7 +274,7 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
             )
 
     def has_plateau(self) -> bool:
-        """Whether a child is a plateau schedule (then use :meth:`create_schedulers`)."""
+        """Whether a child is a plateau schedule."""
         return any(
             isinstance(child, ReduceLROnPlateauConfig)
             for child in [self.default, *self.groups.values()]
@@ -279,8 +282,9 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
 
     @override
     def create_scheduler_impl(self, optimizer: Optimizer, length: TrainingLength) -> Any:
-        """The closed-form scheduler driving every group (no plateau children allowed:
-        those need :meth:`create_schedulers`)."""
+        """The scheduler driving every group: closed-form, or with one plateau child the
+        plateau scheduler carrying the closed-form groups (several plateau children need
+        :meth:`create_schedulers`)."""
         from ..runtime.dicts import build_scheduler
 
         return build_scheduler(self, optimizer, length)

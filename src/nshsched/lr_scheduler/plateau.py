@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from torch.optim import Optimizer
 
     from ..runtime.plateau import PlateauScheduler
+    from ..runtime.scheduler import ClosedFormLRScheduler
 
 __all__ = ["ReduceLROnPlateauConfig"]
 
@@ -40,11 +41,11 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
     ``warmup`` (an addition to torch): for its ``W`` *optimizer* steps the LR rises linearly
     from 0 to the group's base LR (:math:`η_0 t / W` at optimizer step :math:`t`), whatever
     the interval; metrics reported while it runs are ignored, so patience counting starts
-    after the warmup. The scheduler advances the warmup on ``step()`` without a metric (each
-    optimizer step, or ``step_to``) and reduces on ``step(metric)``; with Lightning both
-    happen by themselves (the warmup through a second, step-interval scheduler dict, see
-    :meth:`create_schedulers`). :func:`nshsched.preview` shows the LR before any reduction
-    (warmup, then constant).
+    after the warmup. The warmup advances by itself at every optimizer step (an optimizer
+    step hook; ``step_to`` seeks) and the scheduler reduces on ``step(metric)``: one
+    scheduler, one Lightning dict from :meth:`create_scheduler`, and a plain loop calls only
+    ``scheduler.step(metric)`` once per epoch. :func:`nshsched.preview` shows the LR before
+    any reduction (warmup, then constant).
 
     ``monitor`` is required (the name of a logged metric). The scheduler's ``state_dict``
     holds plain Python values and restores the LRs it drives.
@@ -116,8 +117,11 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
         length: TrainingLength,
         *,
         group_indices: Sequence[int] | None = None,
+        companion: ClosedFormLRScheduler | None = None,
     ) -> PlateauScheduler:
-        """The plateau scheduler, driving the groups ``group_indices`` (default: all)."""
+        """The plateau scheduler, driving the groups ``group_indices`` (default: all), with
+        a closed-form ``companion`` for the other groups (see
+        :class:`~nshsched.runtime.plateau.PlateauScheduler`)."""
         from ..runtime.clock import warmup_steps
         from ..runtime.plateau import PlateauScheduler
 
@@ -133,4 +137,5 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
             eps=self.eps,
             warmup_steps=warmup_steps(self, length),
             group_indices=group_indices,
+            companion=companion,
         )

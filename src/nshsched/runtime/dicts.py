@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from torch.optim import Optimizer
 
     from .plateau import PlateauScheduler
+    from .scheduler import ClosedFormLRScheduler
 
 __all__ = ["build_scheduler", "check_monitor_visible", "optimizer_plan", "scheduler_dicts"]
 
@@ -48,11 +49,38 @@ def optimizer_plan(
 
 
 def _plateau(
-    part: PlateauPart, optimizer: Optimizer, length: TrainingLength, every: bool
+    part: PlateauPart,
+    optimizer: Optimizer,
+    length: TrainingLength,
+    companion: ClosedFormLRScheduler | None = None,
 ) -> PlateauScheduler:
-    """The plateau config's own scheduler, driving the groups of ``part``."""
-    indices = None if every else list(part.groups)
-    return part.config.create_scheduler_impl(optimizer, length, group_indices=indices)  # type: ignore[no-any-return]
+    """The plateau config's own scheduler, driving the groups of ``part`` (and, through
+    ``companion``, the closed-form ones beside them)."""
+    every = len(part.groups) == len(optimizer.param_groups)
+    return part.config.create_scheduler_impl(  # type: ignore[no-any-return]
+        optimizer, length, group_indices=None if every else list(part.groups), companion=companion
+    )
+
+
+def _with_companion(
+    config: Config,
+    plan: Plan,
+    optimizer: Optimizer,
+    length: TrainingLength,
+    hyperparameters: Mapping[str, Any] | None,
+) -> PlateauScheduler:
+    """The scheduler of ``plan``'s one plateau part, with the plan's scheduled targets (if
+    any) as its closed-form companion, read at every optimizer step whatever its interval."""
+    from .scheduler import ClosedFormLRScheduler
+
+    companion = None
+    if any(t.curve is not None for t in plan.targets):
+        if plan.unit != 1:
+            plan = optimizer_plan(  # type: ignore[assignment]
+                config, optimizer, length, per_step=True, hyperparameters=hyperparameters
+            )
+        companion = ClosedFormLRScheduler(optimizer, plan)
+    return _plateau(plan.plateaus[0], optimizer, length, companion)
 
 
 def build_scheduler(
@@ -64,7 +92,7 @@ def build_scheduler(
     hyperparameters: Mapping[str, Any] | None = None,
 ) -> Any:
     """The one torch scheduler of ``config`` for a plain loop (a ``per_group`` config with
-    plateau groups next to closed-form ones needs several: see :func:`scheduler_dicts`).
+    several plateau schedules needs several: see :func:`scheduler_dicts`).
 
     A closed-form schedule's scheduler is stepped after every optimizer step (with
     ``per_step``, whatever its interval), a plateau one with its metric; a custom
@@ -83,19 +111,14 @@ def build_scheduler(
         if spec["interval"] == "epoch" and spec.get("frequency", 1) > 1:
             scheduler = EveryNScheduler(scheduler, spec["frequency"])
         return scheduler
-    if plan.plateaus:
-        if (plan.targets and any(t.curve is not None for t in plan.targets)) or len(
-            plan.plateaus
-        ) > 1:
-            raise ValueError(
-                f"{type(config).__name__} needs several torch schedulers (plateau groups next "
-                "to scheduled ones): use create_schedulers(), or configure_optimizers() with "
-                "Lightning"
-            )
-        part = plan.plateaus[0]
-        return _plateau(
-            part, optimizer, length, every=len(part.groups) == len(optimizer.param_groups)
+    if len(plan.plateaus) > 1:
+        raise ValueError(
+            f"{type(config).__name__} has {len(plan.plateaus)} plateau schedules, each "
+            "stepped with its own metric: use create_schedulers(), or configure_optimizers() "
+            "with Lightning"
         )
+    if plan.plateaus:
+        return _with_companion(config, plan, optimizer, length, hyperparameters)
     return ClosedFormLRScheduler(optimizer, plan)
 
 
@@ -107,53 +130,62 @@ def scheduler_dicts(
     per_step: bool = False,
     hyperparameters: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Lightning's ``lr_scheduler`` dicts for ``config`` driving ``optimizer``.
+    """Lightning's ``lr_scheduler`` dicts for ``config`` driving ``optimizer``: one, except
+    for a ``per_group`` config with several plateau schedules (each is stepped with its own
+    metric).
 
-    One dict usually; a plateau schedule with a warmup adds a step-interval dict that
-    advances its warmup at every optimizer step, and a ``per_group`` config has one dict for
-    its closed-form groups and one (or two) per plateau child. Every dict after the first is
-    named ``lr-<Optimizer>`` (unless the config names it), so ``LearningRateMonitor`` logs
-    them all under the optimizer's name.
+    A plateau schedule's dict carries the closed-form groups beside it (and scheduled
+    hyperparameters) as its scheduler's companion, advanced at every optimizer step with its
+    warmup (see :class:`~nshsched.runtime.plateau.PlateauScheduler`). With several plateau
+    schedules, the closed-form part has its own dict, then one dict per plateau; every dict
+    after the first is named ``lr-<Optimizer>`` (unless the config names it), so
+    ``LearningRateMonitor`` logs them all under the optimizer's name.
     """
-    from .plateau import PlateauClock
     from .scheduler import ClosedFormLRScheduler
 
     md = config.resolved_metadata()
     plan = optimizer_plan(
         config, optimizer, length, per_step=per_step, hyperparameters=hyperparameters
     )
-    out: list[dict[str, Any]] = []
     if plan is None:
-        out.append(_custom_dict(config, optimizer, length))
-    else:
-        if any(t.curve is not None for t in plan.targets):
-            spec: dict[str, Any] = {
-                "scheduler": ClosedFormLRScheduler(optimizer, plan),
-                "interval": plan.interval,
-                "frequency": plan.frequency,
-            }
-            for key in _PASSED_ON:
-                if key in md:
-                    spec[key] = md[key]  # type: ignore[literal-required]
-            out.append(spec)
-        for part in plan.plateaus:
-            every = len(part.groups) == len(optimizer.param_groups)
-            plateau = _plateau(part, optimizer, length, every)
-            child = part.config.resolved_metadata()
-            spec = {
-                "scheduler": plateau,
-                "interval": child["interval"],
-                "frequency": child.get("frequency", 1),
-            }
-            for key in _PASSED_ON:
-                if key in child:
-                    spec[key] = child[key]  # type: ignore[literal-required]
-            out.append(spec)
-            if part.warmup > 0:
-                out.append({"scheduler": PlateauClock(plateau), "interval": "step", "frequency": 1})
+        return [_custom_dict(config, optimizer, length)]
+    out: list[dict[str, Any]] = []
+    if len(plan.plateaus) == 1:
+        plateau = _with_companion(config, plan, optimizer, length, hyperparameters)
+        return [_spec(plateau, plan.plateaus[0].config.resolved_metadata(), md)]
+    if any(t.curve is not None for t in plan.targets):
+        spec: dict[str, Any] = {
+            "scheduler": ClosedFormLRScheduler(optimizer, plan),
+            "interval": plan.interval,
+            "frequency": plan.frequency,
+        }
+        for key in _PASSED_ON:
+            if key in md:
+                spec[key] = md[key]  # type: ignore[literal-required]
+        out.append(spec)
+    for part in plan.plateaus:
+        out.append(_spec(_plateau(part, optimizer, length), part.config.resolved_metadata()))
     for spec in out[1:]:
         spec.setdefault("name", "lr-" + type(optimizer).__name__)
     return out
+
+
+def _spec(
+    plateau: PlateauScheduler, child: Mapping[str, Any], outer: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A plateau scheduler's dict: its config's interval, frequency, monitor (and the name of
+    the ``per_group`` config around it, if it has one)."""
+    spec: dict[str, Any] = {
+        "scheduler": plateau,
+        "interval": child["interval"],
+        "frequency": child.get("frequency", 1),
+    }
+    for key in _PASSED_ON:
+        if key in child:
+            spec[key] = child[key]
+    if outer is not None and "name" in outer and "name" not in spec:
+        spec["name"] = outer["name"]
+    return spec
 
 
 def _custom_dict(config: Config, optimizer: Optimizer, length: TrainingLength) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any, Literal, SupportsFloat
 
@@ -11,9 +12,9 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from typing_extensions import override
 
 from .. import functional as F
-from .scheduler import SteppingWrapper
+from .scheduler import ClosedFormLRScheduler
 
-__all__ = ["PlateauClock", "PlateauScheduler"]
+__all__ = ["PlateauScheduler"]
 
 _STATE_KEYS = frozenset(
     {
@@ -27,6 +28,7 @@ _STATE_KEYS = frozenset(
         "group_names",
         "warmup_steps",
         "_last_lr",
+        "companion",
     }
 )
 
@@ -39,20 +41,26 @@ def _set(group: dict[str, Any], value: float) -> None:
 
 
 class PlateauScheduler(ReduceLROnPlateau):
-    """torch's ``ReduceLROnPlateau`` rules, with a warmup in optimizer steps and a subset of
-    param groups.
+    """torch's ``ReduceLROnPlateau`` rules, with a warmup in optimizer steps, a subset of
+    param groups, and closed-form groups beside them — one scheduler, one Lightning dict.
 
-    Two calls: ``step()`` without a metric advances the warmup clock by one optimizer step
-    (the driven groups' LR is ``base · t / W`` for ``t < W``, then ``base``); ``step(metric)``
-    applies torch's rules (best value, patience, cooldown, ``min_lr``, ``eps``) — metrics
-    reported while the warmup runs are ignored, so patience counting starts after it.
-    Without a warmup, ``step()`` does nothing. Groups not in ``group_indices`` are never
-    touched. Tensor LRs are filled in place.
+    ``step(metric)`` (once per epoch, or every ``frequency`` epochs) applies torch's rules
+    (best value, patience, cooldown, ``min_lr``, ``eps``); metrics reported while the warmup
+    runs are ignored, so patience counting starts after it. Everything that moves at every
+    optimizer step moves by itself, through an optimizer step hook: the warmup clock (the
+    driven groups' LR is ``base · t / W`` for ``t < W``, then ``base``) and the
+    ``companion``, a :class:`~nshsched.runtime.scheduler.ClosedFormLRScheduler` writing the
+    other groups (a ``per_group`` config's closed-form groups, scheduled hyperparameters).
+    ``step()`` without a metric does nothing (a loop that calls it after every optimizer step
+    keeps working). Groups not in ``group_indices`` are never touched by the plateau rules.
+    Tensor LRs are filled in place.
 
     Args:
         optimizer: The optimizer.
         group_indices: Indices of the param groups to drive (default: all).
         warmup_steps: Optimizer steps of the linear warmup (0: none).
+        companion: A closed-form scheduler on the same optimizer, advanced at every
+            optimizer step with the warmup clock.
         **others: torch's ``ReduceLROnPlateau`` arguments (``min_lr`` one value).
     """
 
@@ -70,6 +78,7 @@ class PlateauScheduler(ReduceLROnPlateau):
         eps: float = 1e-8,
         warmup_steps: int = 0,
         group_indices: Sequence[int] | None = None,
+        companion: ClosedFormLRScheduler | None = None,
     ) -> None:
         super().__init__(
             optimizer,
@@ -106,6 +115,12 @@ class PlateauScheduler(ReduceLROnPlateau):
         self.base_lrs = [float(groups[i]["initial_lr"]) for i in indices]
         if self.warmup_steps:
             self._set_warmup_lrs()
+        self.companion = companion
+        self._hook = None
+        if self.warmup_steps or companion is not None:
+            # A callable object holding a weak reference: no closure, and a scheduler that is
+            # dropped stops advancing (its state_dict is the plain values below, not __dict__).
+            self._hook = optimizer.register_step_post_hook(_AdvanceOnStep(self))
         self._last_lr = [float(g["lr"]) for g in groups]
 
     @property
@@ -120,32 +135,40 @@ class PlateauScheduler(ReduceLROnPlateau):
         for i, base in zip(self.group_indices, self.base_lrs):
             _set(groups[i], float(base) * m)
 
+    def advance(self) -> None:
+        """One optimizer step: the warmup clock and the companion move on (called by the
+        optimizer's step hook)."""
+        self.clock += 1
+        if self.clock <= self.warmup_steps:
+            self._set_warmup_lrs()
+        if self.companion is not None:
+            self.companion.step()
+        self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
+
     @override
     def step(self, metrics: SupportsFloat | None = None, epoch: None = None) -> None:  # type: ignore[override]
-        """``step()``: one optimizer step of the warmup clock; ``step(metric)``: one
-        scheduler step with the monitored metric's value."""
+        """``step(metric)``: one scheduler step with the monitored metric's value.
+        ``step()`` without a metric does nothing: the warmup and the companion advance at
+        every optimizer step by themselves."""
         if epoch is not None:
             raise ValueError("PlateauScheduler.step() does not take an epoch; use step_to")
         if metrics is None:
-            self.clock += 1
-            if self.clock <= self.warmup_steps:
-                self._set_warmup_lrs()
-        else:
-            current = float(metrics)
-            self.last_epoch += 1
-            if not self.in_warmup:
-                if self._is_better(current, self.best):
-                    self.best = current
-                    self.num_bad_epochs = 0
-                else:
-                    self.num_bad_epochs += 1
-                if self.in_cooldown:
-                    self.cooldown_counter -= 1
-                    self.num_bad_epochs = 0  # bad steps during cooldown are not counted
-                if self.num_bad_epochs > self.patience:
-                    self._reduce_lr(self.last_epoch)
-                    self.cooldown_counter = self.cooldown
-                    self.num_bad_epochs = 0
+            return
+        current = float(metrics)
+        self.last_epoch += 1
+        if not self.in_warmup:
+            if self._is_better(current, self.best):
+                self.best = current
+                self.num_bad_epochs = 0
+            else:
+                self.num_bad_epochs += 1
+            if self.in_cooldown:
+                self.cooldown_counter -= 1
+                self.num_bad_epochs = 0  # bad steps during cooldown are not counted
+            if self.num_bad_epochs > self.patience:
+                self._reduce_lr(self.last_epoch)
+                self.cooldown_counter = self.cooldown
+                self.num_bad_epochs = 0
         self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
 
     def step_to(self, n: int) -> None:
@@ -160,6 +183,8 @@ class PlateauScheduler(ReduceLROnPlateau):
         self.clock = int(n)
         if self.warmup_steps and (was_warming or self.in_warmup):
             self._set_warmup_lrs()
+        if self.companion is not None:
+            self.companion.step_to(int(n))
         self._last_lr = [float(g["lr"]) for g in self.optimizer.param_groups]
 
     @override
@@ -185,6 +210,7 @@ class PlateauScheduler(ReduceLROnPlateau):
             "group_names": list(self.group_names),
             "warmup_steps": self.warmup_steps,
             "_last_lr": [float(x) for x in self._last_lr],
+            **({} if self.companion is None else {"companion": self.companion.state_dict()}),
         }
 
     @override
@@ -226,26 +252,25 @@ class PlateauScheduler(ReduceLROnPlateau):
                 )
             for i in self.group_indices:
                 _set(groups[i], float(saved[i]))
+        if self.companion is not None:
+            if "companion" not in state_dict:
+                raise ValueError(
+                    "the saved plateau scheduler drove no closed-form groups beside its own; "
+                    "this one does: resume with the config it was saved with"
+                )
+            self.companion.load_state_dict(state_dict["companion"])
         self._last_lr = [float(g["lr"]) for g in groups]
 
 
-class PlateauClock(SteppingWrapper):
-    """Steps a :class:`PlateauScheduler`'s warmup at every optimizer step, for Lightning
-    (which steps a plateau scheduler only with its metric, once per epoch). Holds no state
-    of its own: the plateau scheduler's state has the clock."""
+class _AdvanceOnStep:
+    """The optimizer step hook of a :class:`PlateauScheduler` (holds it weakly)."""
 
-    def __init__(self, plateau: PlateauScheduler) -> None:
-        self.plateau = plateau
-        super().__init__(plateau)
+    __slots__ = ("scheduler",)
 
-    @override
-    def position(self) -> int:
-        return self.plateau.clock
+    def __init__(self, scheduler: PlateauScheduler) -> None:
+        self.scheduler = weakref.ref(scheduler)
 
-    @override
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    @override
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self._sync()
+    def __call__(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        scheduler = self.scheduler()
+        if scheduler is not None:
+            scheduler.advance()
