@@ -10,6 +10,7 @@ import torch
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers import require_timm
 
 LENGTH = S.TrainingLength(steps_per_epoch=1, total_steps=4)
 
@@ -159,48 +160,10 @@ def test_layer_decay_errors() -> None:
 
 @pytest.fixture
 def timm() -> Any:
-    """The real timm with its models. tests/test_timm.py may have left a bare ``timm``
-    package (for ``timm.scheduler`` alone) in ``sys.modules``: set it aside, import timm
-    afresh — with a real torchvision if one loads, else with the stand-in of
-    ``tests/_torchvision_standin.py`` — and put everything back afterwards."""
-    import importlib
-    import sys
-
-    from _torchvision_standin import FINDER
-
-    def ours(name: str) -> bool:
-        return name.split(".")[0] in ("timm", "torchvision")
-
-    saved = {k: v for k, v in sys.modules.items() if ours(k)}
-    for k in saved:
-        del sys.modules[k]
-    try:
-        try:
-            module = importlib.import_module("timm")
-        except ModuleNotFoundError as e:
-            if e.name != "timm" and not str(e.name).startswith("torchvision"):
-                raise
-            if e.name == "timm":
-                pytest.skip("timm is not installed (the README's test command installs it)")
-            for k in [k for k in sys.modules if ours(k)]:
-                del sys.modules[k]
-            sys.meta_path.insert(0, FINDER)
-            module = importlib.import_module("timm")
-        except RuntimeError as e:  # a torchvision that is installed but cannot load
-            if "torchvision" not in str(e):
-                raise
-            for k in [k for k in sys.modules if ours(k)]:
-                del sys.modules[k]
-            sys.meta_path.insert(0, FINDER)
-            module = importlib.import_module("timm")
-        importlib.import_module("timm.optim")
-        yield module
-    finally:
-        if FINDER in sys.meta_path:
-            sys.meta_path.remove(FINDER)
-        for k in [k for k in sys.modules if ours(k)]:
-            del sys.modules[k]
-        sys.modules.update(saved)
+    """The real timm with its models (and the torchvision they import), imported normally;
+    see ``require_timm`` for CI's floor lane."""
+    require_timm("timm.optim")
+    return require_timm("timm")
 
 
 @pytest.mark.parametrize(

@@ -1,19 +1,14 @@
 """The timm mirrors: step for step against timm's own scheduler classes, on several groups.
 
-timm is a real, installed peer (the README's test command installs it). timm's top-level
-package imports torchvision for its data and model code; where no torchvision build matching
-the installed torch can be loaded (this project's CPU machines, see the README), the real
-``timm.scheduler`` package is loaded on its own: it needs only torch.
+timm is a real, installed peer, imported normally (the README's test command installs it,
+with the torchvision it needs); see ``require_timm`` in ``tests/_helpers.py`` for CI's floor
+lane, where it cannot be installed.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import inspect
 import math
-import sys
-import types
 from typing import Any
 
 import numpy as np
@@ -22,24 +17,9 @@ import torch
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers import require_timm
 
-
-def _timm_scheduler() -> types.ModuleType:
-    try:
-        return importlib.import_module("timm.scheduler")
-    except ImportError:  # no usable torchvision: load timm.scheduler without timm/__init__
-        for name in [n for n in sys.modules if n == "timm" or n.startswith("timm.")]:
-            del sys.modules[name]
-        spec = importlib.util.find_spec("timm")
-        if spec is None or not spec.submodule_search_locations:
-            raise
-        package = types.ModuleType("timm")
-        package.__path__ = list(spec.submodule_search_locations)
-        sys.modules["timm"] = package
-        return importlib.import_module("timm.scheduler")
-
-
-timm_scheduler = _timm_scheduler()
+timm_scheduler = require_timm("timm.scheduler")
 
 TIMM_CLASSES = {
     "timm_cosine": timm_scheduler.CosineLRScheduler,

@@ -22,67 +22,26 @@ _INF = float("inf")
 def num_training_batches(trainer: Trainer) -> int | float:
     """The training batches of one epoch on this process, as Lightning will count them.
 
-    ``limit_train_batches`` (an int caps, a float scales and floors), ``overfit_batches`` and
-    the distributed sampler (each process sees ``ceil(len(dataset) / world_size)`` samples)
-    are applied. Lightning computes this (``trainer.num_training_batches``) only when it sets
-    up the train dataloader, which happens *after* ``configure_optimizers``. When it has not
-    been computed yet: a single process lets Lightning set up the data now (as
-    ``trainer.estimated_stepping_batches`` does; the loader is kept, not requested again);
-    several processes count it locally, without any collective call. ``inf`` means no length
-    (an iterable dataset).
+    This is Lightning's own count, ``trainer.num_training_batches``: ``limit_train_batches``
+    (an int caps, a float scales and floors), ``overfit_batches`` and the distributed sampler
+    (each process sees ``ceil(len(dataset) / world_size)`` samples) are applied. Lightning
+    computes it when it sets up the train dataloader, which happens *after*
+    ``configure_optimizers``; reading ``trainer.estimated_stepping_batches`` sets it up now
+    (Lightning's documented way to size a schedule in ``configure_optimizers``; the loader is
+    kept, not requested again). Under ``max_epochs=-1`` that property does not load the data,
+    so the fit loop's ``setup_data()`` is called, which is what it calls. ``inf`` means no
+    length (an iterable dataset); a module without ``training_step`` has 0.
     """
-    fit_loop = trainer.fit_loop
-    if fit_loop._combined_loader is not None:
-        return fit_loop.max_batches
     if trainer.limit_train_batches == 0:
         return 0
-    if trainer.world_size == 1:
-        fit_loop.setup_data()
-        if fit_loop._combined_loader is None:  # no training_step: Lightning sets nothing up
+    if trainer.train_dataloader is None:
+        if trainer.max_epochs is not None and trainer.max_epochs != -1:
+            trainer.estimated_stepping_batches  # noqa: B018 (read for its effect: loads the data)
+        else:
+            trainer.fit_loop.setup_data()
+        if trainer.train_dataloader is None:  # no training_step: Lightning sets nothing up
             return 0
-        return fit_loop.max_batches
-    return _count_batches_locally(trainer)
-
-
-def _count_batches_locally(trainer: Trainer) -> int | float:
-    """Lightning's count of training batches on this process, with no barrier or reduce."""
-    from lightning.pytorch.trainer.connectors.data_connector import (
-        _parse_num_batches,
-        _request_dataloader,
-        _resolve_overfit_batches,
-    )
-    from lightning.pytorch.trainer.states import RunningStage
-    from lightning.pytorch.utilities.combined_loader import CombinedLoader
-    from lightning.pytorch.utilities.data import sized_len
-
-    loaders = _request_dataloader(trainer.fit_loop._data_source)
-    combined = (
-        loaders
-        if isinstance(loaders, CombinedLoader)
-        else CombinedLoader(loaders, "max_size_cycle")
-    )
-    if getattr(trainer, "overfit_batches", 0) > 0:
-        _resolve_overfit_batches(combined, mode=RunningStage.TRAINING)
-    stage = RunningStage.TRAINING
-    prepared = [
-        trainer._data_connector._prepare_dataloader(dl, shuffle=True, mode=stage)
-        for dl in combined.flattened
-    ]
-    limits: list[int | float] = []
-    for dl in prepared:
-        length = sized_len(dl)
-        limits.append(
-            _parse_num_batches(
-                stage, _INF if length is None else length, trainer.limit_train_batches
-            )
-        )
-    # How CombinedLoader's modes combine lengths (its __len__ needs an iterator).
-    mode = getattr(combined, "_mode", "max_size_cycle")
-    if mode == "min_size":
-        return min(limits)
-    if mode == "sequential":
-        return sum(limits)
-    return max(limits)
+    return trainer.num_training_batches
 
 
 def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:

@@ -32,16 +32,16 @@ WRAPPER_CHILDREN = frozenset({"_orig_mod", "_fsdp_wrapped_module", "_checkpoint_
 
 def _wrapped(module: Any) -> str | None:
     """The name of the child ``module`` wraps, or ``None`` if it is no wrapper."""
-    children = module._modules
-    for name in WRAPPER_CHILDREN:
-        if name in children:
-            return name
-    if "module" in children:
-        from torch.nn import DataParallel
-        from torch.nn.parallel import DistributedDataParallel
+    from torch.nn import DataParallel, Module
+    from torch.nn.parallel import DistributedDataParallel
 
-        if isinstance(module, (DataParallel, DistributedDataParallel)):
-            return "module"
+    # A registered child is an attribute (nn.Module.__getattr__): O(1) per name, where
+    # named_children() would list every child of a module at each level of every name.
+    for name in WRAPPER_CHILDREN:
+        if isinstance(getattr(module, name, None), Module):
+            return name
+    if isinstance(module, (DataParallel, DistributedDataParallel)):
+        return "module"
     return None
 
 
@@ -53,9 +53,7 @@ def unwrapped_named_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.
     def walk(module: torch.nn.Module, prefix: str) -> None:
         out.append((prefix, module))
         inner = _wrapped(module)
-        for name, child in module._modules.items():
-            if child is None:
-                continue
+        for name, child in module.named_children():  # skips None; a child shared twice once
             if name == inner:
                 walk(child, prefix)
             else:
@@ -67,15 +65,27 @@ def unwrapped_named_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.
 
 def clean_name(model: torch.nn.Module, name: str) -> str:
     """A ``named_parameters()`` name with the wrappers' components dropped."""
-    parts = name.split(".")
-    module: Any = model
-    kept: list[str] = []
-    for part in parts[:-1]:
-        if part != _wrapped(module):
-            kept.append(part)
-        module = module._modules[part]
-    kept.append(parts[-1])
-    return ".".join(kept)
+    return _clean_names(model, [name])[0]
+
+
+def _clean_names(model: torch.nn.Module, names: Iterable[str]) -> list[str]:
+    """:func:`clean_name` of each name, each module's wrapper check done once."""
+    wrapped: dict[int, str | None] = {}
+    out = []
+    for name in names:
+        parts = name.split(".")
+        module: Any = model
+        kept: list[str] = []
+        for part in parts[:-1]:
+            key = id(module)
+            if key not in wrapped:
+                wrapped[key] = _wrapped(module)
+            if part != wrapped[key]:
+                kept.append(part)
+            module = module.get_submodule(part)
+        kept.append(parts[-1])
+        out.append(".".join(kept))
+    return out
 
 
 def module_named_parameters(
@@ -87,7 +97,8 @@ def module_named_parameters(
     Raises:
         ValueError: ``path`` names no submodule (the message lists the top-level ones).
     """
-    named = [(clean_name(model, n), p) for n, p in model.named_parameters()]
+    params = list(model.named_parameters())
+    named = list(zip(_clean_names(model, [n for n, _ in params]), [p for _, p in params]))
     if path is None:
         return named
     if path not in {n for n, _ in unwrapped_named_modules(model)}:

@@ -13,7 +13,7 @@ The application turns the composed node into a config with the registry, which r
 
 The same holds for every nshsched config (``S.OptimizationConfig.model_validate(cfg.optim)``)
 and for a registry-typed field of any pydantic model. ``hydra-core`` is imported only by
-:func:`register_presets` (``pip install nshsched[hydra]``).
+:func:`register_presets` (``pip install ".[hydra]"`` from a checkout).
 """
 
 from __future__ import annotations

@@ -19,9 +19,13 @@ A mapping with the registry's discriminator (``name``) and no ``class_path`` bec
 reads it; an unknown tag is the registry's error (with its ``did you mean``). Any
 registered class works, a user's included (registry plugins are loaded on an unknown tag).
 
-The adapter wraps jsonargparse's ``adapt_typehints`` (jsonargparse offers no public hook for
-this); nshsched installs it by itself when jsonargparse is imported
-(:mod:`nshsched.integrations.peers`), and :func:`install_jsonargparse_adapter` does so explicitly.
+The adapter wraps jsonargparse's private ``adapt_typehints``: jsonargparse offers no public
+hook for this. Its public ``jsonargparse.typing.register_type`` replaces the subclass
+handling of the whole type, and its deserializer gets a field-level flag
+(``--model.optimization.scheduler.warmup=3``) without the value the flag amends, so the
+field-level form would be lost (docs: Supported versions and private names). nshsched
+installs the adapter by itself when jsonargparse is imported (:mod:`nshsched.integrations.peers`), and
+:func:`install_jsonargparse_adapter` does so explicitly.
 """
 
 from __future__ import annotations

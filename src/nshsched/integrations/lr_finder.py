@@ -168,7 +168,10 @@ def _restored(module: Any) -> Iterator[None]:
     }
     devices = {p.device for p in module.parameters()}
     training = module.training
-    trainer = module._trainer
+    try:
+        trainer = module.trainer
+    except RuntimeError:  # "... is not attached to a `Trainer`"
+        trainer = None
     had_own = "configure_optimizers" in vars(module)
     own = vars(module).get("configure_optimizers")
     rng = (torch.get_rng_state(), np.random.get_state(), random.getstate())
@@ -182,7 +185,7 @@ def _restored(module: Any) -> Iterator[None]:
         for n, p in module.named_parameters():
             p.grad = grads.get(n)
         module.train(training)
-        module._trainer = trainer
+        module.trainer = trainer  # the public setter: also puts back its child modules' trainer
         if had_own:
             module.configure_optimizers = own
         else:
