@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import nshsched as S
-from _helpers import BLOCK_MATPLOTLIB
+from _helpers.processes import BLOCK_MATPLOTLIB
 from nshsched import cli
 from nshsched.cli._keypoints import boundary_labels, key_points
 from nshsched.cli._render import write_csv

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from _helpers import BLOCK_MATPLOTLIB
+from _helpers.processes import BLOCK_MATPLOTLIB
 from nshsched.cli._errors import MAX_ERRORS_SHOWN
 
 # Runs the command as its only child: the child's exit code, output, peak RSS and CPU time.

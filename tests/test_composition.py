@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nshsched as S
-from _helpers import step_lrs
+from _helpers.stepping import step_lrs
 from nshsched.runtime.plateau import PlateauScheduler
 from nshsched.runtime.scheduler import ClosedFormLRScheduler
 

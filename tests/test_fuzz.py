@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import nshsched as S
-from _helpers import build_stepped
+from _helpers.stepping import build_stepped
 from _strategies import NAMES, SchemaStrategies, mutate
 
 RTOL = 1e-9

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
-from _helpers import step_lrs
+from _helpers.stepping import step_lrs
 
 # ---------------------------------------------------------------------- HF's formulas, written out
 # (t: step, W: num_warmup_steps, T: num_training_steps)

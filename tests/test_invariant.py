@@ -24,7 +24,7 @@ import pytest
 import torch
 
 import nshsched as S
-from _helpers import build_stepped
+from _helpers.stepping import build_stepped
 from test_preview import BUILTIN_TAGS, SAMPLES
 
 RTOL = 1e-9

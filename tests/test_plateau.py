@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 import nshsched as S
-from _helpers import assert_plain
+from _helpers.resume import assert_plain
 from nshsched.runtime.plateau import PlateauScheduler
 
 BASES = (0.1, 0.03, 0.5)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from torch.optim import lr_scheduler as L
 
 import nshsched as S
-from _helpers import assert_plain
+from _helpers.resume import assert_plain
 from nshsched import functional as F
 
 BASES = (0.1, 0.03)

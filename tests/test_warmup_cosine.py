@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
-from _helpers import assert_plain, step_lrs
+from _helpers.resume import assert_plain
+from _helpers.stepping import step_lrs
 
 # ---------------------------------------------------------------------- formulas, written out
 
