@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any, Literal
 
@@ -14,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nshsched as S
-from _helpers.stepping import step_lrs
+from _helpers.resume import resume
+from _helpers.stepping import config_stepped, group_optimizer
 from nshsched.runtime.plateau import PlateauScheduler
 from nshsched.runtime.scheduler import ClosedFormLRScheduler
 
@@ -53,25 +53,13 @@ def hf_linear(t: int, total: int, warmup: int = 0) -> float:
     return max(0.0, (total - t) / (total - warmup))
 
 
-def optimizer(lrs: dict[str | None, float]) -> torch.optim.SGD:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}
-        | ({"name": name} if name is not None else {})
-        for name, lr in lrs.items()
-    ]
-    return torch.optim.SGD(groups, lr=1.0)
+def optimizer(lrs: dict[str | None, float]) -> torch.optim.Optimizer:
+    return group_optimizer(lrs, lr=1.0)
 
 
 def stepped(config: S.LRSchedulerConfigBase, length: S.TrainingLength, lrs: dict) -> np.ndarray:
     """Step the real scheduler after every optimizer step; rows 0..total."""
-    opt = optimizer(lrs)
-    sched = config.create_scheduler(opt, length)["scheduler"]
-    out = [[g["lr"] for g in opt.param_groups]]
-    for _ in range(length.total_steps):
-        opt.step()
-        sched.step()
-        out.append([g["lr"] for g in opt.param_groups])
-    return np.array(out)
+    return config_stepped(config, optimizer(lrs), length)
 
 
 def seq(*phases: tuple[dict[str, Any], Any], **kw: Any) -> S.SequentialSchedulerConfig:
@@ -328,20 +316,14 @@ def test_per_group_unknown_group_name_is_an_error_at_creation() -> None:
 def test_per_group_resume_is_exact_for_every_group() -> None:
     config = per_group_mix()
     length = tl(1000, spe=50)
-    opt = optimizer(LRS)
-    sched = config.create_scheduler(opt, length)["scheduler"]
 
-    run = step_lrs
+    def make() -> tuple[torch.optim.Optimizer, Any]:
+        opt = optimizer(LRS)
+        return opt, config.create_scheduler(opt, length)["scheduler"]
 
-    run(sched, opt, 120)
-    buf = io.BytesIO()
-    torch.save(sched.state_dict(), buf)
-    expected = run(sched, opt, 850)
-    buf.seek(0)
-    opt2 = optimizer(LRS)
-    sched2 = config.create_scheduler(opt2, length)["scheduler"]
-    sched2.load_state_dict(torch.load(buf, weights_only=True))
-    assert run(sched2, opt2, 850) == expected
+    # the state goes through torch.save / torch.load(weights_only=True)
+    r = resume(make, 120, 850)
+    assert r.resumed == r.uninterrupted
 
 
 @pytest.mark.parametrize(

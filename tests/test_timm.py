@@ -22,6 +22,7 @@ import torch
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers.stepping import config_stepped, group_optimizer
 
 
 def _timm_scheduler() -> types.ModuleType:
@@ -100,11 +101,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
 
 
 def make_optimizer() -> torch.optim.Optimizer:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr, "name": f"g{i}"}
-        for i, lr in enumerate(BASES)
-    ]
-    return torch.optim.SGD(groups, lr=BASES[0], momentum=0.9)
+    return group_optimizer(BASES, names=True, momentum=0.9)
 
 
 def timm_lrs(tag: str, kwargs: dict[str, Any], t_in_epochs: bool) -> np.ndarray:
@@ -387,14 +384,7 @@ def test_extreme_values_give_finite_lrs(data: dict[str, Any]) -> None:
 
 
 def nshsched_lrs_for(config: S.LRSchedulerConfigBase, length: S.TrainingLength) -> np.ndarray:
-    optimizer = make_optimizer()
-    scheduler = config.create_scheduler(optimizer, length)["scheduler"]
-    out = [[g["lr"] for g in optimizer.param_groups]]
-    for _ in range(length.total_steps):
-        optimizer.step()
-        scheduler.step()
-        out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
+    return config_stepped(config, make_optimizer(), length)
 
 
 def test_a_growing_cycle_decay_that_overflows_within_the_training_is_refused() -> None:

@@ -42,7 +42,8 @@ def through_a_checkpoint(state: dict[str, Any]) -> dict[str, Any]:
 @dataclasses.dataclass(frozen=True)
 class Resumed:
     """The records of the two runs from the cut on (``n + 1`` each: at the cut, then after
-    each step), and the scheduler state saved at the cut, as ``state_dict()`` returned it."""
+    each step), and the scheduler state saved at the cut (a deep copy of what
+    ``state_dict()`` returned)."""
 
     uninterrupted: list[Any]
     resumed: list[Any]
@@ -87,7 +88,7 @@ def resume(
     saved_optimizer, saved = make()
     for t in range(cut):
         advance(saved_optimizer, saved, t)
-    state = saved.state_dict()
+    state = copy.deepcopy(saved.state_dict())  # as it is at the cut, whatever comes after
     checkpoint = through_a_checkpoint(state)
     optimizer_state = copy.deepcopy(saved_optimizer.state_dict())
     assert go_on(saved_optimizer, saved, cut) == uninterrupted, "state_dict() changed the run"

@@ -75,7 +75,7 @@ def build_stepped(config: Any, model: torch.nn.Module, length: Any) -> np.ndarra
     return np.array(stepped_rows(optimizer, scheduler, length.total_steps))
 
 
-def lightning_stepped(
+def stepped_as_lightning(
     optimizer: torch.optim.Optimizer, specs: Any, length: Any, record: Record = lrs_of
 ) -> np.ndarray:
     """``record(optimizer)`` at optimizer steps 0..total, stepping each scheduler dict
