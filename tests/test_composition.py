@@ -439,12 +439,12 @@ def test_per_group_only_plateau_children_and_shared_default() -> None:
 
 def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
     lightning = pytest.importorskip("lightning.pytorch")
+    from _helpers.lightning import LRRecorder, loader, tiny_trainer
 
     config = S.PerGroupSchedulerConfig(
         default={"name": "linear"},
         groups={"critic": {"name": "reduce_lr_on_plateau", "monitor": "val_loss", "patience": 0}},
     )
-    seen: list[tuple[float, float]] = []
 
     class Tiny(lightning.LightningModule):
         def __init__(self) -> None:
@@ -453,8 +453,6 @@ def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
             self.critic = torch.nn.Linear(2, 1)
 
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            opt = self.optimizers()
-            seen.append(tuple(g["lr"] for g in opt.param_groups))  # type: ignore[union-attr]
             return (self.actor(batch[0]) + self.critic(batch[0])).pow(2).mean()
 
         def validation_step(self, batch: Any, batch_idx: int) -> None:
@@ -470,21 +468,11 @@ def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
             )
             return [opt], config.create_schedulers(opt, self)
 
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.zeros(8, 2)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_epochs=3,
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-    )
-    trainer.fit(Tiny(), data, data)
-    actor = [a for a, _ in seen]
-    critic = [c for _, c in seen]
+    data = loader(torch.zeros(8, 2))
+    recorder = LRRecorder()
+    tiny_trainer(max_epochs=3, callbacks=[recorder]).fit(Tiny(), data, data)
+    actor = [a for a, _ in recorder.lrs]
+    critic = [c for _, c in recorder.lrs]
     assert actor == pytest.approx([hf_linear(t, 12) for t in range(12)])
     # patience 0: reduced after each epoch but the first (whose metric sets the best value).
     assert critic == pytest.approx([0.8] * 8 + [0.08] * 4)

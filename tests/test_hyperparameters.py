@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import math
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -214,8 +212,7 @@ def test_one_write_per_group_per_key_on_the_lane_path() -> None:
 
 def test_lightning_monitor_logs_momentum_and_weight_decay(tmp_path) -> None:
     lightning = pytest.importorskip("lightning")
-    from lightning.pytorch.callbacks import LearningRateMonitor
-    from lightning.pytorch.loggers import CSVLogger
+    from _helpers.lightning import loader, logged_rows, monitored_trainer, quiet_fit
 
     cfg = S.OptimizationConfig.model_validate(
         {
@@ -239,27 +236,11 @@ def test_lightning_monitor_logs_momentum_and_weight_decay(tmp_path) -> None:
         def configure_optimizers(self):
             return cfg.configure_optimizers(self)
 
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.randn(16, 3)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_epochs=2,
-        accelerator="cpu",
-        logger=CSVLogger(tmp_path, name="run"),
-        callbacks=[
-            LearningRateMonitor(logging_interval="step", log_momentum=True, log_weight_decay=True)
-        ],
-        log_every_n_steps=1,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    data = loader(torch.randn(16, 3))
     module = Module()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(module, data)
+    quiet_fit(monitored_trainer(tmp_path, momentum=True, max_epochs=2), module, data)
     length = S.TrainingLength(steps_per_epoch=8, total_steps=16)
-    rows = list(csv.DictReader(next(tmp_path.rglob("metrics.csv")).read_text().splitlines()))
+    rows = logged_rows(tmp_path)
     for key, column in (
         ("weight_decay", "lr-SGD/default-weight_decay"),
         ("momentum", "lr-SGD/default-momentum"),
