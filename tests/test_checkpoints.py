@@ -8,7 +8,6 @@ import io
 import json
 import math
 import pickle
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import nshsched as S  # noqa: E402
+from _helpers.processes import TESTS, output_of, run_code  # noqa: E402
 from nshsched.config.checkpoint import rebuild  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,6 +173,7 @@ MODULE = """
 {future}
 {imports}
 import torch
+from _helpers.lightning import tiny_trainer
 
 
 class Net(L.LightningModule):
@@ -202,8 +203,8 @@ class Net(L.LightningModule):
 def trainer(root):
     every_2 = L.callbacks.ModelCheckpoint(dirpath=root, every_n_train_steps=2, save_top_k=-1,
                                           filename="{{step}}")
-    return L.Trainer(max_steps=6, logger=False, enable_progress_bar=False,
-                     enable_model_summary=False, default_root_dir=root, callbacks=[every_2])
+    return tiny_trainer(max_steps=6, enable_checkpointing=True, default_root_dir=root,
+                        callbacks=[every_2])
 """
 
 SAVE = """
@@ -241,16 +242,8 @@ print(json.dumps({"lrs": model.lrs, "step": model.global_step}))
 
 
 def _run(script: str, cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.strip().splitlines()[-1]
+    """The last line ``python -c SCRIPT ARGS`` prints in ``cwd`` (``_helpers`` importable)."""
+    return output_of(run_code(script, *args, cwd=cwd, pythonpath=[TESTS])).strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize(
@@ -305,9 +298,7 @@ def test_fresh_process_without_nshsched_gets_torchs_allowlist_message(tmp_path: 
             print("refused", "nshsched.config.checkpoint.rebuild" in str(e))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
+    result = run_code(code, timeout=120)
     assert result.stdout.strip() == "refused True", result.stderr[-2000:]
 
 
@@ -335,15 +326,11 @@ expected = {
 assert hp == expected, hp
 loaded = Net.load_from_checkpoint(sys.argv[1])
 assert dict(loaded.hparams) == expected
-import lightning.pytorch as L
-lrs = []
-class Record(L.Callback):
-    def on_train_batch_start(self, trainer, module, batch, batch_idx):
-        lrs.append([g["lr"] for g in trainer.optimizers[0].param_groups])
-trainer = L.Trainer(max_steps=6, logger=False, enable_progress_bar=False,
-                    enable_model_summary=False, enable_checkpointing=False, callbacks=[Record()])
+from _helpers.lightning import LRRecorder, tiny_trainer
+recorder = LRRecorder()
+trainer = tiny_trainer(max_steps=6, callbacks=[recorder])
 trainer.fit(Net(**expected), ckpt_path=sys.argv[1])
-print(json.dumps({"step": trainer.global_step, "lrs": lrs}))
+print(json.dumps({"step": trainer.global_step, "lrs": recorder.lrs}))
 """
 
 

@@ -106,3 +106,11 @@ BLOCK_MATPLOTLIB = textwrap.dedent(
     """
 )
 """Runs the ``nshsched`` command (``python -c``) as if matplotlib were not installed."""
+
+
+def assert_clean_error(result: Any, code: int, *fragments: str) -> None:
+    """Exit code ``code``, no traceback on stderr, every fragment on stderr."""
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
