@@ -4,7 +4,6 @@ default ``weights_only=True``."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import pickle
@@ -19,6 +18,7 @@ torch = pytest.importorskip("torch")
 
 import nshsched as S  # noqa: E402
 from _helpers.processes import TESTS, output_of, run_code  # noqa: E402
+from _helpers.resume import through_a_checkpoint  # noqa: E402
 from nshsched.config.checkpoint import rebuild  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,17 +93,10 @@ def test_equality_needs_the_same_class() -> None:
 # ---------------------------------------------------------------------- pickling
 
 
-def _weights_only_roundtrip(obj: Any) -> Any:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
-
-
 @pytest.mark.parametrize("tag", plot_schedules.builtin_tags())
 def test_every_builtin_schedule_survives_weights_only_load(tag: str) -> None:
     cfg = S.lr_scheduler_registry.construct(plot_schedules.example_for(tag))
-    loaded = _weights_only_roundtrip({"hyper_parameters": {"scheduler": cfg}})
+    loaded = through_a_checkpoint({"hyper_parameters": {"scheduler": cfg}})
     again = loaded["hyper_parameters"]["scheduler"]
     assert type(again) is type(cfg)
     assert again == cfg
@@ -113,7 +106,7 @@ def test_every_builtin_schedule_survives_weights_only_load(tag: str) -> None:
 @pytest.mark.parametrize("tag", S.optimizer_registry.tags())
 def test_optimizers_survive_weights_only_load(tag: str) -> None:
     cfg = S.optimizer_registry.construct({"name": tag, "lr": 0.5})
-    assert _weights_only_roundtrip([cfg])[0] == cfg
+    assert through_a_checkpoint([cfg])[0] == cfg
 
 
 def test_optimization_config_pickles_as_rebuild_of_plain_data() -> None:
@@ -150,15 +143,13 @@ def test_rebuild_refuses_anything_but_imported_config_classes(
     path: str, data: Any, match: str
 ) -> None:
     with pytest.raises(ValueError, match=match):
-        _weights_only_roundtrip(_Evil(path, data))
+        through_a_checkpoint(_Evil(path, data))
     assert "surely_not_imported_xyz" not in sys.modules
 
 
 def test_rebuild_validates_the_data() -> None:
     with pytest.raises(ValueError, match="value"):
-        _weights_only_roundtrip(
-            _Evil("nshsched.duration:StepsConfig", {"kind": "steps", "value": -1})
-        )
+        through_a_checkpoint(_Evil("nshsched.duration:StepsConfig", {"kind": "steps", "value": -1}))
 
 
 def test_rebuild_imports_nshsched_modules_only() -> None:

@@ -24,20 +24,13 @@ import pytest
 import torch
 
 import nshsched as S
-from _helpers.stepping import build_stepped
+from _helpers.stepping import BodyHead, build_stepped
 from test_preview import BUILTIN_TAGS, SAMPLES
 
 RTOL = 1e-9
 
 
-class Net(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.body = torch.nn.Linear(3, 4)
-        self.head = torch.nn.Linear(4, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.relu(self.body(x)))
+Net = BodyHead  # 3 -> 4 -> 1
 
 
 def _accepts_warmup(tag: str, sample: dict[str, Any]) -> bool:

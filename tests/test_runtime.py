@@ -12,7 +12,7 @@ from torch.optim import lr_scheduler as L
 
 import nshsched as S
 from _helpers.resume import assert_plain, resume, state_after
-from _helpers.stepping import group_optimizer, lrs_of, stepped_rows
+from _helpers.stepping import BodyHead, group_optimizer, lrs_of, stepped_rows
 
 LENGTH = S.TrainingLength(steps_per_epoch=4, total_steps=40)
 
@@ -25,11 +25,8 @@ lrs = lrs_of
 run = stepped_rows  # (optimizer, scheduler, n): the LRs at steps 0..n
 
 
-class Net(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.body = torch.nn.Linear(2, 2)
-        self.head = torch.nn.Linear(2, 1)
+def Net() -> torch.nn.Module:
+    return BodyHead(2, 2, 1)
 
 
 # ---------------------------------------------------------------------- warmup counts steps

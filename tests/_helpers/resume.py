@@ -30,7 +30,7 @@ def state_after(optimizer: torch.optim.Optimizer, scheduler: Any, steps: int) ->
     return scheduler.state_dict()
 
 
-def through_a_checkpoint(state: dict[str, Any]) -> dict[str, Any]:
+def through_a_checkpoint(state: Any) -> Any:
     """``state`` saved with ``torch.save`` and read back with ``torch.load(weights_only=True)``
     (torch's safe unpickler, Lightning's default), as a checkpoint carries it."""
     buf = io.BytesIO()

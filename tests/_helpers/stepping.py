@@ -1,4 +1,5 @@
-"""Optimizers with one param group per LR, and the values a scheduler writes as it is stepped."""
+"""Tiny models, optimizers with one param group per LR, and the values a scheduler writes as
+it is stepped."""
 
 from __future__ import annotations
 
@@ -9,6 +10,19 @@ import numpy as np
 import torch
 
 Record = Callable[[torch.optim.Optimizer], Any]
+
+
+class BodyHead(torch.nn.Module):
+    """Two linear layers named ``body`` and ``head`` (what the configs' globs name), a ReLU
+    between them."""
+
+    def __init__(self, inputs: int = 3, hidden: int = 4, outputs: int = 1) -> None:
+        super().__init__()
+        self.body = torch.nn.Linear(inputs, hidden)
+        self.head = torch.nn.Linear(hidden, outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.body(x)))
 
 
 def group_optimizer(
