@@ -164,7 +164,7 @@ MODULE = """
 {future}
 {imports}
 import torch
-from _helpers.lightning import tiny_trainer
+from _helpers.lightning import loader, tiny_trainer
 
 
 class Net(L.LightningModule):
@@ -187,8 +187,7 @@ class Net(L.LightningModule):
         super().optimizer_step(*args, **kwargs)
 
     def train_dataloader(self):
-        data = torch.utils.data.TensorDataset(torch.randn(4, 2))
-        return torch.utils.data.DataLoader(data, batch_size=1)
+        return loader(torch.randn(4, 2), batch_size=1)
 
 
 def trainer(root):

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
 
 import nshsched as S  # noqa: E402
-from _helpers.lightning import logged_rows, monitored_trainer, tiny_trainer  # noqa: E402
+from _helpers.lightning import loader, logged_rows, monitored_trainer, tiny_trainer  # noqa: E402
 from nshsched import TrainingLength  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -91,8 +91,7 @@ class Tiny(L.LightningModule):
     def _data(self, n: int) -> Any:
         if self.iterable:
             return torch.utils.data.DataLoader(_Stream(), batch_size=1)
-        data = torch.utils.data.TensorDataset(torch.randn(n * self.batch_size, 2))
-        return torch.utils.data.DataLoader(data, batch_size=self.batch_size)
+        return loader(torch.randn(n * self.batch_size, 2), batch_size=self.batch_size)
 
     def train_dataloader(self) -> Any:
         return self._data(self.n)

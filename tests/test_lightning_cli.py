@@ -18,7 +18,7 @@ pytest.importorskip("jsonargparse")
 from lightning.pytorch.cli import LightningCLI  # noqa: E402
 
 import nshsched as S  # noqa: E402
-from _helpers.lightning import QUIET  # noqa: E402
+from _helpers.lightning import QUIET, loader  # noqa: E402
 from nshsched.integrations.lightning_cli import install_jsonargparse_adapter, to_subclass_spec  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -53,8 +53,7 @@ class Net(L.LightningModule):
         super().optimizer_step(*args, **kwargs)
 
     def train_dataloader(self) -> Any:
-        data = torch.utils.data.TensorDataset(torch.randn(8, 2))
-        return torch.utils.data.DataLoader(data, batch_size=1)
+        return loader(torch.randn(8, 2), batch_size=1)
 
 
 TRAINER = dict(QUIET)
