@@ -33,8 +33,8 @@ def run_python(
     and stderr captured, the exit code not checked (see :func:`output_of`).
 
     The child gets this process's environment — with ``isolated``, less ``PYTHONPATH`` and
-    ``NSHSCHED_IMPORT`` (``ENV_VAR``), as a user's shell has it — then ``pythonpath`` in front of its
-    ``PYTHONPATH``, then ``env``.
+    ``NSHSCHED_IMPORT`` (``ENV_VAR``), as a user's shell has it — then ``pythonpath`` in
+    front of its ``PYTHONPATH``, then ``env``.
     """
     environ = dict(os.environ)
     if isolated:
