@@ -4,11 +4,9 @@ default ``weights_only=True``."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import pickle
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -19,6 +17,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import nshsched as S  # noqa: E402
+from _helpers.processes import TESTS, output_of, run_code  # noqa: E402
+from _helpers.resume import through_a_checkpoint  # noqa: E402
 from nshsched.config.checkpoint import rebuild  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,17 +93,10 @@ def test_equality_needs_the_same_class() -> None:
 # ---------------------------------------------------------------------- pickling
 
 
-def _weights_only_roundtrip(obj: Any) -> Any:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    buffer.seek(0)
-    return torch.load(buffer, weights_only=True)
-
-
 @pytest.mark.parametrize("tag", plot_schedules.builtin_tags())
 def test_every_builtin_schedule_survives_weights_only_load(tag: str) -> None:
     cfg = S.lr_scheduler_registry.construct(plot_schedules.example_for(tag))
-    loaded = _weights_only_roundtrip({"hyper_parameters": {"scheduler": cfg}})
+    loaded = through_a_checkpoint({"hyper_parameters": {"scheduler": cfg}})
     again = loaded["hyper_parameters"]["scheduler"]
     assert type(again) is type(cfg)
     assert again == cfg
@@ -113,7 +106,7 @@ def test_every_builtin_schedule_survives_weights_only_load(tag: str) -> None:
 @pytest.mark.parametrize("tag", S.optimizer_registry.tags())
 def test_optimizers_survive_weights_only_load(tag: str) -> None:
     cfg = S.optimizer_registry.construct({"name": tag, "lr": 0.5})
-    assert _weights_only_roundtrip([cfg])[0] == cfg
+    assert through_a_checkpoint([cfg])[0] == cfg
 
 
 def test_optimization_config_pickles_as_rebuild_of_plain_data() -> None:
@@ -150,15 +143,13 @@ def test_rebuild_refuses_anything_but_imported_config_classes(
     path: str, data: Any, match: str
 ) -> None:
     with pytest.raises(ValueError, match=match):
-        _weights_only_roundtrip(_Evil(path, data))
+        through_a_checkpoint(_Evil(path, data))
     assert "surely_not_imported_xyz" not in sys.modules
 
 
 def test_rebuild_validates_the_data() -> None:
     with pytest.raises(ValueError, match="value"):
-        _weights_only_roundtrip(
-            _Evil("nshsched.duration:StepsConfig", {"kind": "steps", "value": -1})
-        )
+        through_a_checkpoint(_Evil("nshsched.duration:StepsConfig", {"kind": "steps", "value": -1}))
 
 
 def test_rebuild_imports_nshsched_modules_only() -> None:
@@ -173,6 +164,7 @@ MODULE = """
 {future}
 {imports}
 import torch
+from _helpers.lightning import loader, tiny_trainer
 
 
 class Net(L.LightningModule):
@@ -195,15 +187,14 @@ class Net(L.LightningModule):
         super().optimizer_step(*args, **kwargs)
 
     def train_dataloader(self):
-        data = torch.utils.data.TensorDataset(torch.randn(4, 2))
-        return torch.utils.data.DataLoader(data, batch_size=1)
+        return loader(torch.randn(4, 2), batch_size=1)
 
 
 def trainer(root):
     every_2 = L.callbacks.ModelCheckpoint(dirpath=root, every_n_train_steps=2, save_top_k=-1,
                                           filename="{{step}}")
-    return L.Trainer(max_steps=6, logger=False, enable_progress_bar=False,
-                     enable_model_summary=False, default_root_dir=root, callbacks=[every_2])
+    return tiny_trainer(max_steps=6, enable_checkpointing=True, default_root_dir=root,
+                        callbacks=[every_2])
 """
 
 SAVE = """
@@ -241,16 +232,8 @@ print(json.dumps({"lrs": model.lrs, "step": model.global_step}))
 
 
 def _run(script: str, cwd: Path, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout.strip().splitlines()[-1]
+    """The last line ``python -c SCRIPT ARGS`` prints in ``cwd`` (``_helpers`` importable)."""
+    return output_of(run_code(script, *args, cwd=cwd, pythonpath=[TESTS])).strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize(
@@ -305,9 +288,7 @@ def test_fresh_process_without_nshsched_gets_torchs_allowlist_message(tmp_path: 
             print("refused", "nshsched.config.checkpoint.rebuild" in str(e))
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
+    result = run_code(code, timeout=120)
     assert result.stdout.strip() == "refused True", result.stderr[-2000:]
 
 
@@ -335,15 +316,11 @@ expected = {
 assert hp == expected, hp
 loaded = Net.load_from_checkpoint(sys.argv[1])
 assert dict(loaded.hparams) == expected
-import lightning.pytorch as L
-lrs = []
-class Record(L.Callback):
-    def on_train_batch_start(self, trainer, module, batch, batch_idx):
-        lrs.append([g["lr"] for g in trainer.optimizers[0].param_groups])
-trainer = L.Trainer(max_steps=6, logger=False, enable_progress_bar=False,
-                    enable_model_summary=False, enable_checkpointing=False, callbacks=[Record()])
+from _helpers.lightning import LRRecorder, tiny_trainer
+recorder = LRRecorder()
+trainer = tiny_trainer(max_steps=6, callbacks=[recorder])
 trainer.fit(Net(**expected), ckpt_path=sys.argv[1])
-print(json.dumps({"step": trainer.global_step, "lrs": lrs}))
+print(json.dumps({"step": trainer.global_step, "lrs": recorder.lrs}))
 """
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,13 @@ from typing import Any
 import pytest
 
 import nshsched as S
-from _helpers import BLOCK_MATPLOTLIB
+from _helpers.processes import (
+    BLOCK_MATPLOTLIB,
+    assert_clean_error,
+    output_of,
+    run_cli,
+    run_code,
+)
 from nshsched import cli
 from nshsched.cli._keypoints import boundary_labels, key_points
 from nshsched.cli._render import write_csv
@@ -21,8 +26,7 @@ from nshsched.cli._render import write_csv
 
 def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
     """``python -m nshsched ARGS`` (or ``python -c CODE ARGS``) in a fresh interpreter."""
-    cmd = [sys.executable, "-c", code, *args] if code else [sys.executable, "-m", "nshsched", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    return run_code(code, *args, timeout=60) if code else run_cli(*args, timeout=60)
 
 
 # One fresh interpreter runs many commands (``main(argv)`` each, with its own stdout,
@@ -53,17 +57,8 @@ class Result:
 
 
 def run_batch(cases: dict[str, list[str]]) -> dict[str, Any]:
-    proc = run(json.dumps(cases), code=_BATCH)
-    assert proc.returncode == 0, proc.stderr
-    data = json.loads(proc.stdout)
+    data = json.loads(output_of(run(json.dumps(cases), code=_BATCH)))
     return {k: v if k == "torch imported" else Result(**v) for k, v in data.items()}
-
-
-def assert_clean_error(result: Any, rc: int, *fragments: str) -> None:
-    assert result.returncode == rc, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
 
 
 def _write_files(d: Path) -> Path:
@@ -483,12 +478,8 @@ def test_preview_of_an_optimization_config_shows_absolute_lrs(
 
 
 def test_preview_reads_a_path_that_is_no_regular_file(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "nshsched", "preview", "/dev/stdin", "--total-steps", "10"],
-        input="name: constant\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_cli(
+        "preview", "/dev/stdin", "--total-steps", "10", input="name: constant\n", timeout=60
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("file /dev/stdin: constant (ConstantSchedulerConfig)")

@@ -3,14 +3,13 @@ entry-point plugins in ``list``/``schema``/``validate``, and ``nshsched groups``
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from _helpers.processes import assert_clean_error, run_cli
 from nshsched.config import plugins
 
 USER_MODULE = '''
@@ -57,26 +56,9 @@ def broken():
 def nshsched(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", plugins.ENV_VAR)}
-    environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "nshsched", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=cwd,
-        env=environ,
-    )
-
-
-def assert_clean_error(
-    result: subprocess.CompletedProcess[str], code: int, *fragments: str
-) -> None:
-    assert result.returncode == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
+    """``python -m nshsched ARGS`` in ``cwd``, from a user's shell (no PYTHONPATH, no
+    NSHSCHED_IMPORT) plus ``env``."""
+    return run_cli(*args, cwd=cwd, env=env, isolated=True)
 
 
 @pytest.fixture

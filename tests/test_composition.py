@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any, Literal
 
@@ -14,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nshsched as S
-from _helpers import assert_plain, step_lrs
+from _helpers.resume import assert_plain, resume
+from _helpers.stepping import config_stepped, group_optimizer
 from nshsched.runtime.plateau import PlateauScheduler
 from nshsched.runtime.scheduler import ClosedFormLRScheduler
 
@@ -53,25 +53,13 @@ def hf_linear(t: int, total: int, warmup: int = 0) -> float:
     return max(0.0, (total - t) / (total - warmup))
 
 
-def optimizer(lrs: dict[str | None, float]) -> torch.optim.SGD:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}
-        | ({"name": name} if name is not None else {})
-        for name, lr in lrs.items()
-    ]
-    return torch.optim.SGD(groups, lr=1.0)
+def optimizer(lrs: dict[str | None, float]) -> torch.optim.Optimizer:
+    return group_optimizer(lrs, lr=1.0)
 
 
 def stepped(config: S.LRSchedulerConfigBase, length: S.TrainingLength, lrs: dict) -> np.ndarray:
     """Step the real scheduler after every optimizer step; rows 0..total."""
-    opt = optimizer(lrs)
-    sched = config.create_scheduler(opt, length)["scheduler"]
-    out = [[g["lr"] for g in opt.param_groups]]
-    for _ in range(length.total_steps):
-        opt.step()
-        sched.step()
-        out.append([g["lr"] for g in opt.param_groups])
-    return np.array(out)
+    return config_stepped(config, optimizer(lrs), length)
 
 
 def seq(*phases: tuple[dict[str, Any], Any], **kw: Any) -> S.SequentialSchedulerConfig:
@@ -328,20 +316,14 @@ def test_per_group_unknown_group_name_is_an_error_at_creation() -> None:
 def test_per_group_resume_is_exact_for_every_group() -> None:
     config = per_group_mix()
     length = tl(1000, spe=50)
-    opt = optimizer(LRS)
-    sched = config.create_scheduler(opt, length)["scheduler"]
 
-    run = step_lrs
+    def make() -> tuple[torch.optim.Optimizer, Any]:
+        opt = optimizer(LRS)
+        return opt, config.create_scheduler(opt, length)["scheduler"]
 
-    run(sched, opt, 120)
-    buf = io.BytesIO()
-    torch.save(sched.state_dict(), buf)
-    expected = run(sched, opt, 850)
-    buf.seek(0)
-    opt2 = optimizer(LRS)
-    sched2 = config.create_scheduler(opt2, length)["scheduler"]
-    sched2.load_state_dict(torch.load(buf, weights_only=True))
-    assert run(sched2, opt2, 850) == expected
+    # the state goes through torch.save / torch.load(weights_only=True)
+    r = resume(make, 120, 850)
+    assert r.resumed == r.uninterrupted
 
 
 @pytest.mark.parametrize(
@@ -489,12 +471,12 @@ def test_per_group_only_plateau_children_and_shared_default() -> None:
 
 def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
     lightning = pytest.importorskip("lightning.pytorch")
+    from _helpers.lightning import LRRecorder, loader, tiny_trainer
 
     config = S.PerGroupSchedulerConfig(
         default={"name": "linear"},
         groups={"critic": {"name": "reduce_lr_on_plateau", "monitor": "val_loss", "patience": 0}},
     )
-    seen: list[tuple[float, float]] = []
 
     class Tiny(lightning.LightningModule):
         def __init__(self) -> None:
@@ -503,8 +485,6 @@ def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
             self.critic = torch.nn.Linear(2, 1)
 
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-            opt = self.optimizers()
-            seen.append(tuple(g["lr"] for g in opt.param_groups))  # type: ignore[union-attr]
             return (self.actor(batch[0]) + self.critic(batch[0])).pow(2).mean()
 
         def validation_step(self, batch: Any, batch_idx: int) -> None:
@@ -520,21 +500,11 @@ def test_per_group_with_plateau_under_a_real_lightning_trainer() -> None:
             )
             return {"optimizer": opt, "lr_scheduler": config.create_scheduler(opt, self)}
 
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.zeros(8, 2)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_epochs=3,
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-    )
-    trainer.fit(Tiny(), data, data)
-    actor = [a for a, _ in seen]
-    critic = [c for _, c in seen]
+    data = loader(torch.zeros(8, 2))
+    recorder = LRRecorder()
+    tiny_trainer(max_epochs=3, callbacks=[recorder]).fit(Tiny(), data, data)
+    actor = [a for a, _ in recorder.lrs]
+    critic = [c for _, c in recorder.lrs]
     assert actor == pytest.approx([hf_linear(t, 12) for t in range(12)])
     # patience 0: reduced after each epoch but the first (whose metric sets the best value).
     assert critic == pytest.approx([0.8] * 8 + [0.08] * 4)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from _helpers.processes import output_of, run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
 
 def run(script: Path, *args: str, cwd: Path) -> str:
-    result = subprocess.run(
-        [sys.executable, str(script), *args], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, f"{script.name} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    return output_of(run_python(script, *args, cwd=cwd))
 
 
 def test_plain_pytorch(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 import nshsched as S
-from _helpers import build_stepped
+from _helpers.stepping import BodyHead, build_stepped
 from _strategies import NAMES, SchemaStrategies, mutate
 
 RTOL = 1e-9
@@ -71,11 +71,7 @@ LENGTHS = st.builds(
 )
 
 
-class Net(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.body = torch.nn.Linear(3, 4)
-        self.head = torch.nn.Linear(4, 1)
+Net = BodyHead  # 3 -> 4 -> 1
 
 
 def _optimization(schedule: S.LRSchedulerConfigBase, own: Any = "inherit") -> S.OptimizationConfig:

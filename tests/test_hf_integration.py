@@ -18,25 +18,17 @@ from pydantic import ValidationError
 from transformers import Trainer, TrainingArguments, get_scheduler
 
 import nshsched as S
+from _helpers.stepping import group_optimizer, stepped_rows
 
 BASES = (1e-3, 5e-4, 2e-3)
 
 
 def make_optimizer() -> torch.optim.Optimizer:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr, "name": f"g{i}"}
-        for i, lr in enumerate(BASES)
-    ]
-    return torch.optim.AdamW(groups, lr=BASES[0])
+    return group_optimizer(BASES, cls=torch.optim.AdamW, names=True)
 
 
 def stepped(scheduler: Any, optimizer: torch.optim.Optimizer, n: int) -> np.ndarray:
-    out = [[g["lr"] for g in optimizer.param_groups]]
-    for _ in range(n):
-        optimizer.step()
-        scheduler.step()
-        out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
+    return np.array(stepped_rows(optimizer, scheduler, n))
 
 
 # ---------------------------------------------------------------------- HF's keywords

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
-from _helpers import step_lrs
+from _helpers.resume import resume
+from _helpers.stepping import group_optimizer, stepped_as_lightning
 
 # ---------------------------------------------------------------------- HF's formulas, written out
 # (t: step, W: num_warmup_steps, T: num_training_steps)
@@ -96,16 +97,10 @@ def length(total: int, spe: int | None = None) -> S.TrainingLength:
 
 def stepped(cfg: Any, total: int, base_lrs=(1.0,), default_lr: float | None = None) -> np.ndarray:
     """LRs at optimizer steps 0..total from the real scheduler, stepped after every step."""
-    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in base_lrs]
-    opt = torch.optim.SGD(groups, lr=default_lr if default_lr is not None else base_lrs[0])
+    opt = group_optimizer(base_lrs, lr=default_lr)
     spec = cfg.create_scheduler(opt, length(total))
     assert spec["interval"] == "step" and spec["frequency"] == 1
-    out = []
-    for _ in range(total + 1):
-        out.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        spec["scheduler"].step()
-    return np.asarray(out)
+    return stepped_as_lightning(opt, spec, length(total))
 
 
 def check(cfg: Any, total: int, formula, base_lrs=(1.0, 0.5)) -> None:
@@ -439,20 +434,12 @@ def test_resume_next_800_lrs_equal_uninterrupted(cfg: Any) -> None:
     total, cut = 1200, 317
 
     def make() -> tuple[torch.optim.Optimizer, Any]:
-        groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in (1e-2, 3e-3)]
-        opt = torch.optim.SGD(groups, lr=1e-2)
+        opt = group_optimizer((1e-2, 3e-3))
         return opt, cfg.create_scheduler(opt, length(total))["scheduler"]
 
-    opt, sched = make()
-    full = step_lrs(sched, opt, total)
-    opt2, sched2 = make()
-    step_lrs(sched2, opt2, cut)
-    state = sched2.state_dict()
-    opt3, sched3 = make()
-    sched3.load_state_dict(state)
-    resumed = step_lrs(sched3, opt3, total - cut)
-    assert len(resumed) >= 800
-    assert resumed == full[cut:]
+    r = resume(make, cut, total - cut)
+    assert len(r.resumed) >= 800
+    assert r.resumed == r.uninterrupted
 
 
 # ---------------------------------------------------------------------- validation errors

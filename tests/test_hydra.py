@@ -8,8 +8,6 @@ import json
 import math
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from hydra.core.config_store import ConfigStore  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 
 import nshsched as S  # noqa: E402
+from _helpers.processes import output_of, run_python  # noqa: E402
 from nshsched import presets  # noqa: E402
 
 LENGTH = S.TrainingLength(steps_per_epoch=100, total_steps=1000)
@@ -226,24 +225,16 @@ def test_rl_reference_command_line_with_the_docs_hydra_main_app(tmp_path: Path) 
         "lr_schedule=differential",
         "lr_schedule.groups.actor.intervals.0.init_lr=1.5e-4",
     ]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "train.py",
-            *command[2:],
-            "hydra.run.dir=.",
-            "hydra.output_subdir=null",
-            "hydra/job_logging=none",
-            "hydra/hydra_logging=none",
-        ],
+    result = run_python(
+        "train.py",
+        *command[2:],
+        "hydra.run.dir=.",
+        "hydra.output_subdir=null",
+        "hydra/job_logging=none",
+        "hydra/hydra_logging=none",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    out: dict[str, Any] = json.loads(output_of(result).strip().splitlines()[-1])
     assert out == {"schedule": "per_group", "lr_at_step_0": [8e-05, 0.00015, 0.00015]}
     # the output the page shows is this output
     assert json.dumps(out) in DOC.read_text()

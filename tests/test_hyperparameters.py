@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import math
-import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,6 +11,8 @@ import torch
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers.resume import resume
+from _helpers.stepping import stepped_rows
 
 RTOL = 1e-12
 LENGTH = S.TrainingLength(steps_per_epoch=5, total_steps=10)
@@ -37,15 +38,15 @@ def _dino(**extra) -> S.OptimizationConfig:
     )
 
 
-def _stepped(opt, sched, key: str, n: int) -> np.ndarray:
+def _values(key: str) -> Callable[[torch.optim.Optimizer], list[float]]:
+    """Every param group's value of ``key`` (``betas.1``: the second beta)."""
     from nshsched.runtime.hyper import key_value
 
-    rows = [[float(key_value(g, key)) for g in opt.param_groups]]
-    for _ in range(n):
-        opt.step()
-        sched.step()
-        rows.append([float(key_value(g, key)) for g in opt.param_groups])
-    return np.array(rows)
+    return lambda opt: [float(key_value(g, key)) for g in opt.param_groups]
+
+
+def _stepped(opt, sched, key: str, n: int) -> np.ndarray:
+    return np.array(stepped_rows(opt, sched, n, record=_values(key)))
 
 
 def test_dino_weight_decay_table_and_formula() -> None:
@@ -135,15 +136,9 @@ def test_interval_and_frequency_counted_in_optimizer_steps() -> None:
 
 def test_resume_restores_values_and_checks_fingerprint() -> None:
     cfg = _dino()
-    opt, sched = cfg.build(_model(), LENGTH)
-    for _ in range(4):
-        opt.step()
-        sched.step()
-    state = sched.state_dict()
-    expected = _stepped(opt, sched, "weight_decay", 3)[1:]
-    opt2, sched2 = cfg.build(_model(), LENGTH)
-    sched2.load_state_dict(state)
-    np.testing.assert_allclose(_stepped(opt2, sched2, "weight_decay", 3)[1:], expected, rtol=RTOL)
+    r = resume(lambda: cfg.build(_model(), LENGTH), 4, 3, record=_values("weight_decay"))
+    np.testing.assert_allclose(r.resumed, r.uninterrupted, rtol=RTOL)
+    state = r.state
     edited = _dino()
     edited.hyperparameters["weight_decay"] = S.HyperparameterScheduleConfig(
         schedule={"name": "cosine"}, start=0.04, end=0.2
@@ -217,8 +212,7 @@ def test_one_write_per_group_per_key_on_the_lane_path() -> None:
 
 def test_lightning_monitor_logs_momentum_and_weight_decay(tmp_path) -> None:
     lightning = pytest.importorskip("lightning")
-    from lightning.pytorch.callbacks import LearningRateMonitor
-    from lightning.pytorch.loggers import CSVLogger
+    from _helpers.lightning import loader, logged_rows, monitored_trainer, quiet_fit
 
     cfg = S.OptimizationConfig.model_validate(
         {
@@ -242,27 +236,11 @@ def test_lightning_monitor_logs_momentum_and_weight_decay(tmp_path) -> None:
         def configure_optimizers(self):
             return cfg.configure_optimizers(self)
 
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.randn(16, 3)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_epochs=2,
-        accelerator="cpu",
-        logger=CSVLogger(tmp_path, name="run"),
-        callbacks=[
-            LearningRateMonitor(logging_interval="step", log_momentum=True, log_weight_decay=True)
-        ],
-        log_every_n_steps=1,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    data = loader(torch.randn(16, 3))
     module = Module()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(module, data)
+    quiet_fit(monitored_trainer(tmp_path, momentum=True, max_epochs=2), module, data)
     length = S.TrainingLength(steps_per_epoch=8, total_steps=16)
-    rows = list(csv.DictReader(next(tmp_path.rglob("metrics.csv")).read_text().splitlines()))
+    rows = logged_rows(tmp_path)
     for key, column in (
         ("weight_decay", "lr-SGD/default-weight_decay"),
         ("momentum", "lr-SGD/default-momentum"),

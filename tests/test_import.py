@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from _helpers.processes import output_of, run_code
 
 
 def test_import_nshsched_imports_neither_torch_nor_lightning() -> None:
@@ -18,11 +17,7 @@ def test_import_nshsched_imports_neither_torch_nor_lightning() -> None:
         "assert not heavy, heavy\n"
         "print(config.name)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "adamw"
+    assert output_of(run_code(code, timeout=120)).strip() == "adamw"
 
 
 def test_import_nshsched_imports_no_peer_and_loads_no_plugin() -> None:
@@ -36,11 +31,7 @@ def test_import_nshsched_imports_no_peer_and_loads_no_plugin() -> None:
         "assert 'nshsched.config.plugins' not in sys.modules  # built-in tags load no plugin\n"
         "print('ok')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+    assert output_of(run_code(code, timeout=120)).strip() == "ok"
 
 
 @pytest.mark.parametrize(
@@ -65,8 +56,4 @@ def test_peer_hooks_run_whatever_the_import_order(order: str) -> None:
         "assert ser.__spec__.loader is ser.__loader__\n"
         "print('ok')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1] == "ok"
+    assert output_of(run_code(code)).strip().splitlines()[-1] == "ok"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers.stepping import config_stepped, group_optimizer
 
 
 def length(total: int, spe: int | None = None) -> S.TrainingLength:
@@ -20,15 +21,7 @@ def length(total: int, spe: int | None = None) -> S.TrainingLength:
 
 
 def stepped(cfg: Any, total: int, base_lrs=(1.0, 0.5)) -> np.ndarray:
-    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in base_lrs]
-    opt = torch.optim.SGD(groups, lr=base_lrs[0])
-    spec = cfg.create_scheduler(opt, length(total))
-    out = []
-    for _ in range(total + 1):
-        out.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        spec["scheduler"].step()
-    return np.asarray(out)
+    return config_stepped(cfg, group_optimizer(base_lrs), length(total))
 
 
 REF = 1.0

@@ -24,20 +24,13 @@ import pytest
 import torch
 
 import nshsched as S
-from _helpers import build_stepped
+from _helpers.stepping import BodyHead, build_stepped
 from test_preview import BUILTIN_TAGS, SAMPLES
 
 RTOL = 1e-9
 
 
-class Net(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.body = torch.nn.Linear(3, 4)
-        self.head = torch.nn.Linear(4, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(torch.relu(self.body(x)))
+Net = BodyHead  # 3 -> 4 -> 1
 
 
 def _accepts_warmup(tag: str, sample: dict[str, Any]) -> bool:
@@ -152,6 +145,14 @@ def test_the_family_is_broad() -> None:
 # ---------------------------------------------------------------------- a real Lightning fit
 
 lightning = pytest.importorskip("lightning.pytorch")
+from _helpers.lightning import (  # noqa: E402
+    LRRecorder,
+    loader,
+    logged_rows,
+    monitored_trainer,
+    quiet_fit,
+    tiny_trainer,
+)
 
 
 class _Module(lightning.LightningModule):
@@ -160,16 +161,12 @@ class _Module(lightning.LightningModule):
         self.body = torch.nn.Linear(3, 4)  # the same parameter names as Net
         self.head = torch.nn.Linear(4, 1)
         self.config = config
-        self.seen: list[list[float]] = []
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         (x,) = batch
         loss = self.head(torch.relu(self.body(x))).pow(2).mean()
         self.log("train_loss", loss, on_step=False, on_epoch=True)
         return loss
-
-    def on_before_optimizer_step(self, optimizer: Any) -> None:
-        self.seen.append([float(g["lr"]) for g in optimizer.param_groups])
 
     def configure_optimizers(self) -> Any:
         return self.config.configure_optimizers(self)
@@ -179,24 +176,13 @@ def _fit(
     oc: S.OptimizationConfig, *, batches: int, accumulate: int, epochs: int
 ) -> tuple[_Module, np.ndarray]:
     module = _Module(oc)
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.randn(batches * 2, 3)), batch_size=2
+    data = loader(torch.randn(batches * 2, 3))
+    recorder = LRRecorder()
+    trainer = tiny_trainer(
+        max_epochs=epochs, accumulate_grad_batches=accumulate, devices=1, callbacks=[recorder]
     )
-    trainer = lightning.Trainer(
-        max_epochs=epochs,
-        accumulate_grad_batches=accumulate,
-        accelerator="cpu",
-        devices=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(module, data)
-    return module, np.array(module.seen)
+    quiet_fit(trainer, module, data)
+    return module, np.array(recorder.lrs)
 
 
 # about 63 optimizer steps whatever the accumulation (the samples are sized for 60)
@@ -288,35 +274,16 @@ def test_the_lightning_family_covers_every_tag_and_rhythm() -> None:
 def test_preview_equals_what_learning_rate_monitor_logs(
     tmp_path: Any, schedule: dict[str, Any]
 ) -> None:
-    import csv
-
-    from lightning.pytorch.callbacks import LearningRateMonitor
-    from lightning.pytorch.loggers import CSVLogger
-
     oc = _optimization(schedule, "inherit")
     module = _Module(oc)
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.randn(44, 3)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_epochs=4,
-        accumulate_grad_batches=2,
-        accelerator="cpu",
-        devices=1,
-        logger=CSVLogger(tmp_path, name="run"),
-        callbacks=[LearningRateMonitor(logging_interval="step")],
-        log_every_n_steps=1,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    data = loader(torch.randn(44, 3))
+    trainer = monitored_trainer(tmp_path, max_epochs=4, accumulate_grad_batches=2, devices=1)
+    quiet_fit(trainer, module, data)
+    length = S.TrainingLength(steps_per_epoch=11, total_steps=44)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        trainer.fit(module, data)
-        length = S.TrainingLength(steps_per_epoch=11, total_steps=44)
         want = S.preview(oc, length, model=module)
-    with open(next(tmp_path.rglob("metrics.csv"))) as f:
-        rows = list(csv.DictReader(f))
+    rows = logged_rows(tmp_path)
     names = ["head", "body", "default"]
     logged = {
         int(r["step"]): [float(r[f"lr-SGD/{n}"]) for n in names]

@@ -10,7 +10,7 @@ import torch
 from pydantic import ValidationError
 
 import nshsched as S
-from _helpers import require_timm
+from _helpers.lanes import require_timm
 
 LENGTH = S.TrainingLength(steps_per_epoch=1, total_steps=4)
 

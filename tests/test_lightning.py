@@ -3,7 +3,6 @@ LearningRateMonitor, DDP, plateau."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import warnings
@@ -17,6 +16,7 @@ torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning.pytorch")
 
 import nshsched as S  # noqa: E402
+from _helpers.lightning import loader, logged_rows, monitored_trainer, tiny_trainer  # noqa: E402
 from nshsched import TrainingLength  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -91,26 +91,13 @@ class Tiny(L.LightningModule):
     def _data(self, n: int) -> Any:
         if self.iterable:
             return torch.utils.data.DataLoader(_Stream(), batch_size=1)
-        data = torch.utils.data.TensorDataset(torch.randn(n * self.batch_size, 2))
-        return torch.utils.data.DataLoader(data, batch_size=self.batch_size)
+        return loader(torch.randn(n * self.batch_size, 2), batch_size=self.batch_size)
 
     def train_dataloader(self) -> Any:
         return self._data(self.n)
 
     def val_dataloader(self) -> Any:
         return self._data(2) if self.val_losses is not None else []
-
-
-def trainer(**kwargs: Any) -> Any:
-    defaults: dict[str, Any] = dict(
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-    )
-    return L.Trainer(**(defaults | kwargs))
 
 
 def per_group_config() -> S.OptimizationConfig:
@@ -151,7 +138,7 @@ def test_accumulation_steps_and_every_group_lr_equals_preview() -> None:
     config = per_group_config()
     model = Tiny(config, n=10)
     with pytest.warns(UserWarning, match=r"\['body'\] set their own scheduler"):
-        trainer(max_epochs=3, accumulate_grad_batches=4).fit(model)
+        tiny_trainer(max_epochs=3, accumulate_grad_batches=4).fit(model)
     # 10 batches in windows of 4: steps after batches 4, 8 and the last one (10) -> 3 an epoch.
     assert model.trainer.global_step == 9
     assert model.steps_per_epoch == {0: 3, 1: 3, 2: 3}
@@ -185,7 +172,7 @@ def test_training_length_is_what_lightning_steps(
     model = Tiny(
         S.OptimizationConfig.model_validate({"optimizer": {"name": "sgd", "lr": 0.1}}), n=n
     )
-    trainer(**kwargs).fit(model)
+    tiny_trainer(**kwargs).fit(model)
     spe, total = expected
     assert model.length == S.TrainingLength(steps_per_epoch=spe, total_steps=total)
     assert model.trainer.global_step == total
@@ -197,10 +184,10 @@ def test_iterable_dataset_needs_max_steps() -> None:
         {"optimizer": {"name": "sgd", "lr": 0.1}, "scheduler": {"name": "linear_lr"}}
     )
     with pytest.raises(ValueError, match=r"no length.*set Trainer\(max_steps=N\)"):
-        trainer(max_epochs=1).fit(Tiny(config, iterable=True))
+        tiny_trainer(max_epochs=1).fit(Tiny(config, iterable=True))
     model = Tiny(config, iterable=True)
     with pytest.warns(UserWarning, match="an epoch is taken to be the whole run"):
-        trainer(max_steps=4).fit(model)
+        tiny_trainer(max_steps=4).fit(model)
     assert model.length == S.TrainingLength(steps_per_epoch=4, total_steps=4)
     assert model.trainer.global_step == 4
 
@@ -210,8 +197,8 @@ def test_infinite_or_zero_training_is_an_error() -> None:
         {"optimizer": {"name": "sgd", "lr": 0.1}, "scheduler": {"name": "linear_lr"}}
     )
     with pytest.raises(ValueError, match=r"infinite.*set Trainer\(max_steps=N\)"):
-        trainer(max_epochs=-1).fit(Tiny(config))
-    accumulating = trainer(
+        tiny_trainer(max_epochs=-1).fit(Tiny(config))
+    accumulating = tiny_trainer(
         max_epochs=1, callbacks=[L.callbacks.GradientAccumulationScheduler({0: 1, 1: 2})]
     )
     with pytest.raises(ValueError, match="GradientAccumulationScheduler"):
@@ -230,14 +217,14 @@ def test_resume_continues_the_uninterrupted_run(tmp_path: Path) -> None:
     )
     warnings.simplefilter("ignore", UserWarning)
     full = Tiny(config)
-    trainer(max_epochs=3, accumulate_grad_batches=4).fit(full)
+    tiny_trainer(max_epochs=3, accumulate_grad_batches=4).fit(full)
     first = Tiny(config)
-    t1 = trainer(max_epochs=2, accumulate_grad_batches=4)
+    t1 = tiny_trainer(max_epochs=2, accumulate_grad_batches=4)
     t1.fit(first)
     ckpt = tmp_path / "two.ckpt"
     t1.save_checkpoint(ckpt)
     resumed = Tiny(config)
-    t2 = trainer(max_epochs=3, accumulate_grad_batches=4)
+    t2 = tiny_trainer(max_epochs=3, accumulate_grad_batches=4)
     t2.fit(resumed, ckpt_path=ckpt)
     assert t2.global_step == 9
     assert first.lrs == full.lrs[:6]
@@ -248,14 +235,9 @@ def test_resume_continues_the_uninterrupted_run(tmp_path: Path) -> None:
 
 def test_learning_rate_monitor_logs_a_column_per_group(tmp_path: Path) -> None:
     config = per_group_config()
-    logger = L.loggers.CSVLogger(tmp_path, name="run")
-    monitor = L.callbacks.LearningRateMonitor(logging_interval="step")
     with pytest.warns(UserWarning):
-        trainer(max_epochs=1, logger=logger, callbacks=[monitor], log_every_n_steps=1).fit(
-            Tiny(config, n=4)
-        )
-    with open(Path(logger.log_dir) / "metrics.csv") as f:
-        header = next(csv.reader(f))
+        monitored_trainer(tmp_path, max_epochs=1).fit(Tiny(config, n=4))
+    header = list(logged_rows(tmp_path)[0])
     for name in ("body", "body_no_decay", "head", "default_no_decay"):
         assert f"lr-SGD/{name}" in header
 
@@ -273,7 +255,7 @@ def test_ddp_fork_two_processes(tmp_path: Path) -> None:
         }
     )
     model = Tiny(config, n=10, out_dir=tmp_path)
-    trainer(strategy="ddp_fork", devices=2, max_epochs=2, accumulate_grad_batches=2).fit(model)
+    tiny_trainer(strategy="ddp_fork", devices=2, max_epochs=2, accumulate_grad_batches=2).fit(model)
     # 10 samples on 2 processes: 5 batches each, windows of 2 -> 3 steps an epoch.
     length = S.TrainingLength(steps_per_epoch=3, total_steps=6)
     expected = S.preview(config.scheduler, length, [0.1])  # type: ignore[arg-type]
@@ -305,23 +287,25 @@ def test_plateau_in_a_real_fit() -> None:
     # val_loss improves once, then stalls: patience 0 halves the LR after epochs 2 and 3
     # (counted from 0), so epoch 3 runs at 0.05 and epoch 4 at 0.025.
     model = Tiny(plateau_config(), n=2, val_loss=[1.0, 0.5, 0.6, 0.7, 0.8])
-    trainer(max_epochs=5).fit(model)
+    tiny_trainer(max_epochs=5).fit(model)
     assert [row[0] for row in model.lrs] == [0.1] * 6 + [0.05] * 2 + [0.025] * 2
 
 
 def test_plateau_that_cannot_see_its_metric_is_refused() -> None:
     with pytest.raises(ValueError, match=r"interval 'step'.*use interval: epoch"):
-        trainer(max_epochs=1).fit(Tiny(plateau_config(interval="step"), n=2, val_loss=[1.0]))
+        tiny_trainer(max_epochs=1).fit(Tiny(plateau_config(interval="step"), n=2, val_loss=[1.0]))
     with pytest.raises(ValueError, match=r"check_val_every_n_epoch=2.*frequency: 2"):
-        trainer(max_epochs=2, check_val_every_n_epoch=2).fit(
+        tiny_trainer(max_epochs=2, check_val_every_n_epoch=2).fit(
             Tiny(plateau_config(), n=2, val_loss=[1.0, 1.0])
         )
     with pytest.raises(ValueError, match="validation never runs"):
-        trainer(max_epochs=1, limit_val_batches=0).fit(Tiny(plateau_config(), n=2, val_loss=[1.0]))
+        tiny_trainer(max_epochs=1, limit_val_batches=0).fit(
+            Tiny(plateau_config(), n=2, val_loss=[1.0])
+        )
     # frequency 2 lines up with validation every 2 epochs: the stall seen after epoch 3
     # halves the LR of epochs 4 and 5.
     model = Tiny(plateau_config(frequency=2), n=2, val_loss=[1.0] * 6)
-    trainer(max_epochs=6, check_val_every_n_epoch=2).fit(model)
+    tiny_trainer(max_epochs=6, check_val_every_n_epoch=2).fit(model)
     assert [row[0] for row in model.lrs] == [0.1] * 8 + [0.05] * 4
 
 
@@ -351,7 +335,7 @@ def test_per_group_with_a_plateau_group_is_one_scheduler_dict() -> None:
         }
     )
     model = Tiny(config, n=2, val_loss=[1.0, 1.0, 1.0])
-    trainer(max_epochs=3).fit(model)
+    tiny_trainer(max_epochs=3).fit(model)
     spec = model.configured["lr_scheduler"]
     assert spec["interval"] == "epoch"
     assert spec["reduce_on_plateau"] and spec["monitor"] == "val_loss"
@@ -373,19 +357,19 @@ def test_resume_into_a_longer_run_of_a_whole_training_schedule_is_an_error_from_
     tmp_path: Path,
 ) -> None:
     first = Tiny(_linear_config())
-    t1 = trainer(max_epochs=2)
+    t1 = tiny_trainer(max_epochs=2)
     t1.fit(first)
     ckpt = tmp_path / "two.ckpt"
     t1.save_checkpoint(ckpt)
     # the linear decay spans the whole run: 20 steps then, 40 now — a different schedule
     with pytest.raises(ValueError, match=r"(?s)\(10, 20\) -> \(10, 40\).*on_resume_change"):
-        trainer(max_epochs=4).fit(Tiny(_linear_config()), ckpt_path=ckpt)
+        tiny_trainer(max_epochs=4).fit(Tiny(_linear_config()), ckpt_path=ckpt)
     # rescale keeps the fraction of training done: step 20 of 20 -> step 40 of 40, the end
     # of the decay, where the 20 steps Lightning still runs stay
     resumed = Tiny(_linear_config("rescale"))
-    trainer(max_epochs=4).fit(resumed, ckpt_path=ckpt)
+    tiny_trainer(max_epochs=4).fit(resumed, ckpt_path=ckpt)
     assert resumed.lrs == [[0.0]] * 20
     # continue keeps the step: the LR jumps from 0 (end of the old run) to 0.1 * (1 - 20/40)
     resumed = Tiny(_linear_config("continue"))
-    trainer(max_epochs=4).fit(resumed, ckpt_path=ckpt)
+    tiny_trainer(max_epochs=4).fit(resumed, ckpt_path=ckpt)
     assert resumed.lrs[0] == pytest.approx([0.05], rel=1e-12)

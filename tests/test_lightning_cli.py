@@ -18,6 +18,7 @@ pytest.importorskip("jsonargparse")
 from lightning.pytorch.cli import LightningCLI  # noqa: E402
 
 import nshsched as S  # noqa: E402
+from _helpers.lightning import QUIET, loader  # noqa: E402
 from nshsched.integrations.lightning_cli import install_jsonargparse_adapter, to_subclass_spec  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -52,16 +53,10 @@ class Net(L.LightningModule):
         super().optimizer_step(*args, **kwargs)
 
     def train_dataloader(self) -> Any:
-        data = torch.utils.data.TensorDataset(torch.randn(8, 2))
-        return torch.utils.data.DataLoader(data, batch_size=1)
+        return loader(torch.randn(8, 2), batch_size=1)
 
 
-TRAINER = {
-    "logger": False,
-    "enable_checkpointing": False,
-    "enable_progress_bar": False,
-    "enable_model_summary": False,
-}
+TRAINER = dict(QUIET)
 
 
 def cli(*args: str, run: bool = False) -> LightningCLI:
@@ -413,11 +408,7 @@ def test_cli_checkpoint_loads_back_under_weights_only(workdir: Path) -> None:
     result = LightningCLI(
         Saved,
         args=["fit", "--config", config],
-        trainer_defaults={
-            "logger": False,
-            "enable_progress_bar": False,
-            "enable_model_summary": False,
-        },
+        trainer_defaults=QUIET | {"enable_checkpointing": True},
     )
     path = result.trainer.checkpoint_callback.best_model_path  # type: ignore[union-attr]
     # LightningCLI records the parsed (class_path) form and re-parses it on load

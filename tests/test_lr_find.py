@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -15,6 +13,7 @@ from lightning.pytorch import LightningModule
 from torch.utils.data import DataLoader, TensorDataset
 
 import nshsched as S
+from _helpers.processes import output_of, run_code
 from nshsched.integrations.lr_finder import suggest_lr
 
 
@@ -205,10 +204,7 @@ def test_lazy_export_does_not_import_lightning() -> None:
         "nshsched.lr_find, nshsched.LRFindResult\n"
         "assert 'lightning' not in sys.modules and 'torch' not in sys.modules\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+    output_of(run_code(code))
 
 
 def test_the_modules_own_train_dataloader_and_gradient_accumulation() -> None:

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
+from _helpers.resume import resume
+from _helpers.stepping import build_stepped
 
 torch = pytest.importorskip("torch")
 
@@ -226,14 +228,7 @@ COSINE = {"name": "cosine_annealing_lr", "T_max": 20, "eta_min": 1e-6}
 
 def run_plain_loop(config: Any, length: S.TrainingLength) -> np.ndarray:
     """A plain PyTorch loop: scheduler.step() after every optimizer.step()."""
-    optimizer, scheduler = config.build(ReGNN(), length)
-    out = []
-    for _ in range(length.total_steps):
-        out.append([g["lr"] for g in optimizer.param_groups])
-        optimizer.step()
-        scheduler.step()
-    out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
+    return build_stepped(config, ReGNN(), length)
 
 
 def torch_reference(classes: list[Any], length: S.TrainingLength, lrs: list[float]) -> np.ndarray:
@@ -331,19 +326,8 @@ def test_no_decay_siblings_follow_their_group_schedule() -> None:
 def test_build_resume_is_exact_per_group() -> None:
     config = regnn_config(nn=COSINE, regression=STEP)
     full = run_plain_loop(config, LENGTH)
-    optimizer, scheduler = config.build(ReGNN(), LENGTH)
-    for _ in range(40):
-        optimizer.step()
-        scheduler.step()
-    state = scheduler.state_dict()
-    optimizer2, scheduler2 = config.build(ReGNN(), LENGTH)
-    scheduler2.load_state_dict(state)
-    got = []
-    for _ in range(20):
-        got.append([g["lr"] for g in optimizer2.param_groups])
-        optimizer2.step()
-        scheduler2.step()
-    np.testing.assert_array_equal(np.array(got), full[40:60])
+    r = resume(lambda: config.build(ReGNN(), LENGTH), 40, 20)
+    np.testing.assert_array_equal(np.array(r.resumed), full[40:61])
 
 
 def test_build_with_a_plateau_group_is_one_scheduler() -> None:

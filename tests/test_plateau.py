@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from torch.optim.lr_scheduler import ReduceLROnPlateau
 
 import nshsched as S
-from _helpers import assert_plain
+from _helpers.resume import assert_plain, resume
+from _helpers.stepping import group_optimizer, lrs_of
 from nshsched.runtime.plateau import PlateauScheduler
 
 BASES = (0.1, 0.03, 0.5)
@@ -32,12 +33,10 @@ TORCH_KEYS = (
 
 
 def make_optimizer() -> torch.optim.Optimizer:
-    params = [torch.nn.Parameter(torch.zeros(1)) for _ in BASES]
-    return torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, BASES)], lr=0.1)
+    return group_optimizer(BASES, lr=0.1)
 
 
-def lrs(opt: torch.optim.Optimizer) -> list[float]:
-    return [g["lr"] for g in opt.param_groups]
+lrs = lrs_of
 
 
 def torch_plateau(opt: torch.optim.Optimizer, cfg: S.ReduceLROnPlateauConfig) -> ReduceLROnPlateau:
@@ -174,28 +173,16 @@ def test_resume_gives_the_next_800_lrs(warmup, k):
             sched.optimizer.step()
         sched.step(m)
 
-    opt = make_optimizer()
-    sched = cfg.create_scheduler_impl(opt, LENGTH)
-    full = []
-    for t, m in enumerate(metrics):
-        epoch(sched, m)
-        if t >= k:
-            full.append(lrs(opt))
-    opt1 = make_optimizer()
-    sched1 = cfg.create_scheduler_impl(opt1, LENGTH)
-    for m in metrics[:k]:
-        epoch(sched1, m)
-    state = sched1.state_dict()
-    assert_plain(state)
-    opt2 = make_optimizer()  # a fresh optimizer: the scheduler state alone restores the LRs
-    sched2 = cfg.create_scheduler_impl(opt2, LENGTH)
-    sched2.load_state_dict(state)
-    resumed = []
-    for m in metrics[k:]:
-        epoch(sched2, m)
-        resumed.append(lrs(opt2))
-    assert resumed == full
-    assert len({tuple(x) for x in full}) > 3  # the run did reduce several times
+    def make() -> tuple[torch.optim.Optimizer, Any]:
+        # a fresh optimizer: the scheduler state alone restores the LRs
+        opt = make_optimizer()
+        return opt, cfg.create_scheduler_impl(opt, LENGTH)
+
+    r = resume(make, k, 850, advance=lambda opt, sched, t: epoch(sched, metrics[t]), record=lrs)
+    assert_plain(r.state)
+    assert r.resumed == r.uninterrupted
+    after_each_epoch = r.uninterrupted[1:]
+    assert len({tuple(x) for x in after_each_epoch}) > 3  # the run did reduce several times
 
 
 def test_load_state_dict_errors():

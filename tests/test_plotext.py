@@ -6,8 +6,6 @@ subprocess, skipped only when the package index cannot be reached."""
 from __future__ import annotations
 
 import importlib.metadata
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -15,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _helpers.processes import output_of, run_code, run_python
 from nshsched.cli._render import terminal_plot
 
 VERSIONS = {"5": "5.3.2", "6": "6.1.0"}
@@ -59,10 +58,9 @@ def _other_plotext(request: pytest.FixtureRequest) -> Path:
     else:
         target = request.getfixturevalue("tmp_path_factory").mktemp(f"plotext-{version}")
     if not (target / "plotext").is_dir():
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-             str(target), f"plotext=={version}"],
-            capture_output=True, text=True, timeout=300,
+        proc = run_python(
+            "-m", "pip", "install", "--quiet", "--no-deps", "--target", target,
+            f"plotext=={version}",
         )  # fmt: skip
         if proc.returncode != 0:
             pytest.skip(f"cannot install plotext {version}: {proc.stderr[-300:]}")
@@ -79,12 +77,8 @@ def test_the_other_major_version(request: pytest.FixtureRequest) -> None:
         raise SystemExit(main(["preview", "differential", "--total-steps", "300"]))
         """
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), *sys.path])}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
-    )
-    assert proc.returncode == 0, proc.stderr
-    version = proc.stdout.splitlines()[0].split()[1]
+    proc = run_code(code, pythonpath=[target, *sys.path], timeout=120)
+    version = output_of(proc).splitlines()[0].split()[1]
     assert version.split(".")[0] != installed_major()
     text = proc.stdout
     assert "preset differential: per_group" in text
@@ -97,12 +91,8 @@ def test_unsupported_plotext_is_a_note(tmp_path: Path) -> None:
     (tmp_path / "plotext").mkdir()
     (tmp_path / "plotext" / "__init__.py").write_text('__version__ = "99.0"\n')
     code = "from nshsched.cli import main; raise SystemExit(main(['preview', 'constant']))"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = run_code(code, pythonpath=[tmp_path, *sys.path], timeout=120)
     assert (
         "(no terminal plot: plotext 99.0 is not supported; pip install 'plotext>=5.3,<7')"
-        in proc.stdout
+        in output_of(proc)
     )

@@ -4,16 +4,17 @@ warn; ``--import`` and ``NSHSCHED_IMPORT`` on the command line."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import nshsched as S
+from _helpers.processes import run_cli, run_code
 from nshsched.config import plugins
 
 tomllib = pytest.importorskip("tomllib")
@@ -63,18 +64,12 @@ def run(
     env: dict[str, str] | None = None,
     args: list[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", plugins.ENV_VAR)}
-    if site is not None:
-        environ["PYTHONPATH"] = str(site)
-    environ.update(env or {})
-    command = (
-        [sys.executable, "-m", "nshsched", *args]
-        if args is not None
-        else [sys.executable, "-c", code]
+    """``python -c CODE`` (or ``python -m nshsched ARGS``) from a user's shell (no PYTHONPATH,
+    no NSHSCHED_IMPORT) with ``site`` on the path, plus ``env``."""
+    where: dict[str, Any] = dict(
+        cwd=cwd, env=env, isolated=True, pythonpath=[site] if site is not None else []
     )
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd, env=environ
-    )
+    return run_cli(*args, **where) if args is not None else run_code(code, **where)
 
 
 def test_the_docs_example_declares_a_module_entry_point() -> None:

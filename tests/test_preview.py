@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 import nshsched as S
+from _helpers.stepping import group_optimizer, stepped_as_lightning
 
 
 def steps(n: int) -> dict[str, Any]:
@@ -173,30 +173,8 @@ def lightning_stepped(config: S.LRSchedulerConfigBase, length: S.TrainingLength)
     """Every group's LR at optimizer steps 0..total, stepping each scheduler dict as Lightning
     does: ``interval: step`` after every optimizer step, ``interval: epoch`` at the end of every
     ``frequency``-th epoch, a plateau scheduler with a steadily improving metric."""
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr, "name": name}
-        for name, lr in BASE_LRS.items()
-    ]
-    optimizer = torch.optim.SGD(groups, lr=next(iter(BASE_LRS.values())), momentum=0.9)
-    specs = config.create_schedulers(optimizer, length)
-    out = [[g["lr"] for g in optimizer.param_groups]]
-    metric = 100.0
-    for t in range(length.total_steps):
-        optimizer.step()
-        for spec in specs:
-            if spec["interval"] == "step":
-                spec["scheduler"].step()
-        if (t + 1) % length.steps_per_epoch == 0:
-            epoch = (t + 1) // length.steps_per_epoch
-            for spec in specs:
-                if spec["interval"] == "epoch" and epoch % spec["frequency"] == 0:
-                    if spec.get("reduce_on_plateau"):
-                        metric -= 1.0
-                        spec["scheduler"].step(metric)
-                    else:
-                        spec["scheduler"].step()
-        out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
+    optimizer = group_optimizer(BASE_LRS, momentum=0.9)
+    return stepped_as_lightning(optimizer, config.create_schedulers(optimizer, length), length)
 
 
 @pytest.mark.parametrize("tag", BUILTIN_TAGS)

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 import textwrap
 import threading
 from typing import Any, Literal
@@ -14,6 +12,7 @@ import pydantic
 import pytest
 
 import nshsched as S
+from _helpers.processes import output_of, run_code
 
 
 class Shape(S.Config):
@@ -63,9 +62,7 @@ def test_first_use_from_many_threads_sees_every_builtin() -> None:
         """
     )
     for _ in range(4):  # the race is timing-dependent: several fresh interpreters
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout
+        out = output_of(run_code(code))
         builtins = [c for c in S.lr_scheduler_registry if c.__module__.startswith("nshsched.")]
         expected = [(len(builtins), True, 15, "AdamWConfig")]
         assert out.strip() == str(expected)

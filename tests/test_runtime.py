@@ -11,38 +11,22 @@ import torch
 from torch.optim import lr_scheduler as L
 
 import nshsched as S
-from _helpers import assert_plain
+from _helpers.resume import assert_plain, resume, state_after
+from _helpers.stepping import BodyHead, group_optimizer, lrs_of, stepped_rows
 
 LENGTH = S.TrainingLength(steps_per_epoch=4, total_steps=40)
 
 
-def sgd(*lrs: float, momentum: float = 0.9, names: bool = True) -> torch.optim.SGD:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}
-        | ({"name": f"g{i}"} if names else {})
-        for i, lr in enumerate(lrs)
-    ]
-    return torch.optim.SGD(groups, lr=lrs[0], momentum=momentum)
+def sgd(*lrs: float, momentum: float = 0.9, names: bool = True) -> torch.optim.Optimizer:
+    return group_optimizer(lrs, names=names, momentum=momentum)
 
 
-def lrs(opt: torch.optim.Optimizer) -> list[float]:
-    return [float(g["lr"]) for g in opt.param_groups]
+lrs = lrs_of
+run = stepped_rows  # (optimizer, scheduler, n): the LRs at steps 0..n
 
 
-def run(opt: torch.optim.Optimizer, sched: Any, n: int) -> list[list[float]]:
-    out = [lrs(opt)]
-    for _ in range(n):
-        opt.step()
-        sched.step()
-        out.append(lrs(opt))
-    return out
-
-
-class Net(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.body = torch.nn.Linear(2, 2)
-        self.head = torch.nn.Linear(2, 1)
+def Net() -> torch.nn.Module:
+    return BodyHead(2, 2, 1)
 
 
 # ---------------------------------------------------------------------- warmup counts steps
@@ -341,18 +325,22 @@ def test_momentum_of_a_sequential_cycling_phase_is_restored_by_load_state_dict()
         ]
     )
     opt = sgd(0.1, momentum=0.9)
-    sched = cfg.create_scheduler(opt, LENGTH)["scheduler"]
+    cfg.create_scheduler(opt, LENGTH)
     assert opt.param_groups[0]["momentum"] == 0.9  # outside the cycling phase: configured
-    run(opt, sched, 20)
-    state = sched.state_dict()
-    assert_plain(state)
-    want = opt.param_groups[0]["momentum"]
+
+    def make() -> tuple[torch.optim.Optimizer, Any]:
+        opt = sgd(0.1, momentum=0.9)
+        return opt, cfg.create_scheduler(opt, LENGTH)["scheduler"]
+
+    def momentum_and_lrs(opt: torch.optim.Optimizer) -> tuple[float, list[float]]:
+        return opt.param_groups[0]["momentum"], lrs(opt)
+
+    r = resume(make, 20, 0, record=momentum_and_lrs)
+    assert_plain(r.state)
+    (want, want_lrs), (got, got_lrs) = r.uninterrupted[0], r.resumed[0]
     assert want < 0.9
-    opt2 = sgd(0.1, momentum=0.9)
-    sched2 = cfg.create_scheduler(opt2, LENGTH)["scheduler"]
-    sched2.load_state_dict(state)
-    assert opt2.param_groups[0]["momentum"] == pytest.approx(want, rel=1e-12)
-    assert lrs(opt2) == pytest.approx(lrs(opt), rel=1e-12)
+    assert got == pytest.approx(want, rel=1e-12)
+    assert got_lrs == pytest.approx(want_lrs, rel=1e-12)
 
 
 def test_linear_lr_never_writes_a_negative_lr() -> None:
@@ -387,11 +375,7 @@ def test_step_to_seeks_in_constant_time_and_equals_stepping() -> None:
 def _saved(
     config: Any, length: S.TrainingLength, steps: int, opt: torch.optim.Optimizer
 ) -> dict[str, Any]:
-    sched = config.create_scheduler(opt, length)["scheduler"]
-    for _ in range(steps):
-        opt.step()
-        sched.step()
-    return sched.state_dict()
+    return state_after(opt, config.create_scheduler(opt, length)["scheduler"], steps)
 
 
 def test_resume_into_reordered_or_renamed_groups_is_an_error() -> None:

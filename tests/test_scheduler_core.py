@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 from typing import Any, Literal
 
@@ -13,7 +12,8 @@ import pytest
 import torch
 
 import nshsched as S
-from _helpers import lrs_of, step_lrs
+from _helpers.resume import resume, through_a_checkpoint
+from _helpers.stepping import group_optimizer, lrs_of, step_lrs
 from nshsched import functional as F
 from nshsched.runtime.plan import Plan, Target
 from nshsched.runtime.scheduler import ClosedFormLRScheduler, EveryNScheduler
@@ -67,13 +67,8 @@ LIGHTNING_KEYS = {
 
 def make_optimizer(
     lrs: tuple[float, ...] = (1.0, 0.1, 0.01), names: bool = False
-) -> torch.optim.SGD:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}
-        | ({"name": f"g{i}"} if names else {})
-        for i, lr in enumerate(lrs)
-    ]
-    return torch.optim.SGD(groups, lr=lrs[0])
+) -> torch.optim.Optimizer:
+    return group_optimizer(lrs, names=names)
 
 
 run = step_lrs
@@ -100,10 +95,7 @@ def test_state_dict_is_plain_python_and_loads_with_weights_only() -> None:
         return type(x) in (int, float, bool, str, type(None))
 
     assert plain(state), state
-    buf = io.BytesIO()
-    torch.save(state, buf)
-    buf.seek(0)
-    assert torch.load(buf, weights_only=True) == state
+    assert through_a_checkpoint(state) == state
 
 
 RESUME_CONFIGS = {
@@ -127,19 +119,17 @@ RESUME_CONFIGS = {
 @pytest.mark.parametrize("key", sorted(RESUME_CONFIGS))
 def test_resume_is_bit_identical_for_the_next_800_lrs(key: str) -> None:
     config = RESUME_CONFIGS[key]()
-    opt = make_optimizer()
-    sched = build(config, opt)
-    run(sched, opt, 150)
-    buf = io.BytesIO()
-    torch.save(sched.state_dict(), buf)
-    expected = run(sched, opt, 850)
 
-    buf.seek(0)
-    opt2 = make_optimizer()
-    sched2 = build(config, opt2)
-    sched2.load_state_dict(torch.load(buf, weights_only=True))
-    assert sched2.get_last_lr() == lrs_of(opt2)
-    assert run(sched2, opt2, 850) == expected  # exact equality, not approx
+    def make() -> tuple[torch.optim.Optimizer, Any]:
+        opt = make_optimizer()
+        return opt, build(config, opt)
+
+    def check_loaded(opt2: torch.optim.Optimizer, sched2: Any) -> None:
+        assert sched2.get_last_lr() == lrs_of(opt2)
+
+    # the state goes through torch.save / torch.load(weights_only=True)
+    r = resume(make, 150, 850, check_loaded=check_loaded)
+    assert r.resumed == r.uninterrupted  # exact equality, not approx
 
 
 def test_load_state_dict_rejects_unknown_keys_and_wrong_group_count() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -128,8 +126,7 @@ def test_entry_reads_no_weight_decay_of_its_module() -> None:
 
 def test_manual_optimization_with_lightning(tmp_path) -> None:
     lightning = pytest.importorskip("lightning")
-    from lightning.pytorch.callbacks import LearningRateMonitor
-    from lightning.pytorch.loggers import CSVLogger
+    from _helpers.lightning import loader, logged_rows, monitored_trainer, quiet_fit
 
     cfg = _config(
         {
@@ -160,27 +157,15 @@ def test_manual_optimization_with_lightning(tmp_path) -> None:
         def configure_optimizers(self):
             return cfg.configure_optimizers(self)
 
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.randn(40, 3)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_steps=12,  # Lightning counts the steps of all 3 optimizers: 4 batches
-        accelerator="cpu",
-        logger=CSVLogger(tmp_path, name="run"),
-        callbacks=[LearningRateMonitor(logging_interval="step")],
-        log_every_n_steps=1,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    data = loader(torch.randn(40, 3))
+    # max_steps: Lightning counts the steps of all 3 optimizers: 4 batches
+    trainer = monitored_trainer(tmp_path, max_steps=12)
     module = Agent()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(module, data)
+    quiet_fit(trainer, module, data)
     assert trainer.fit_loop.epoch_loop.batch_progress.total.completed == math.ceil(12 / 3)
     length = cfg.training_length(trainer)
     assert (length.steps_per_epoch, length.total_steps) == (20, 4)
-    rows = list(csv.DictReader(next(tmp_path.rglob("metrics.csv")).read_text().splitlines()))
+    rows = logged_rows(tmp_path)
     for key in ("encoder", "actor", "critic"):
         column = f"lr-{key}/default"
         logged = [float(r[column]) for r in rows if r.get(column)]
@@ -198,6 +183,7 @@ def test_manual_optimization_with_lightning(tmp_path) -> None:
 
 def test_from_trainer_counts_batches_under_manual_optimization() -> None:
     lightning = pytest.importorskip("lightning")
+    from _helpers.lightning import loader, quiet_fit, tiny_trainer
 
     seen: list[S.TrainingLength] = []
 
@@ -217,20 +203,9 @@ def test_from_trainer_counts_batches_under_manual_optimization() -> None:
             seen.append(S.TrainingLength.from_trainer(self.trainer))
             return torch.optim.SGD(self.parameters(), lr=0.1)
 
-    data = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(torch.randn(20, 3)), batch_size=2
-    )
-    trainer = lightning.Trainer(
-        max_epochs=3,
-        max_steps=25,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        trainer.fit(Manual(), data)
+    data = loader(torch.randn(20, 3))
+    trainer = tiny_trainer(max_epochs=3, max_steps=25)
+    quiet_fit(trainer, Manual(), data)
     # 10 batches per epoch, one optimizer step each; 3 epochs = 30 capped by max_steps = 25
     assert (seen[0].steps_per_epoch, seen[0].total_steps) == (10, 25)
     assert trainer.global_step == 25

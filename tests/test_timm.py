@@ -1,7 +1,7 @@
 """The timm mirrors: step for step against timm's own scheduler classes, on several groups.
 
 timm is a real, installed peer, imported normally (the README's test command installs it,
-with the torchvision it needs); see ``require_timm`` in ``tests/_helpers.py`` for CI's floor
+with the torchvision it needs); see ``require_timm`` in ``tests/_helpers/lanes.py`` for CI's floor
 lane, where it cannot be installed.
 """
 
@@ -17,7 +17,8 @@ import torch
 from pydantic import ValidationError
 
 import nshsched as S
-from _helpers import require_timm
+from _helpers.lanes import require_timm
+from _helpers.stepping import config_stepped, group_optimizer
 
 timm_scheduler = require_timm("timm.scheduler")
 
@@ -80,11 +81,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
 
 
 def make_optimizer() -> torch.optim.Optimizer:
-    groups = [
-        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr, "name": f"g{i}"}
-        for i, lr in enumerate(BASES)
-    ]
-    return torch.optim.SGD(groups, lr=BASES[0], momentum=0.9)
+    return group_optimizer(BASES, names=True, momentum=0.9)
 
 
 def timm_lrs(tag: str, kwargs: dict[str, Any], t_in_epochs: bool) -> np.ndarray:
@@ -367,14 +364,7 @@ def test_extreme_values_give_finite_lrs(data: dict[str, Any]) -> None:
 
 
 def nshsched_lrs_for(config: S.LRSchedulerConfigBase, length: S.TrainingLength) -> np.ndarray:
-    optimizer = make_optimizer()
-    scheduler = config.create_scheduler(optimizer, length)["scheduler"]
-    out = [[g["lr"] for g in optimizer.param_groups]]
-    for _ in range(length.total_steps):
-        optimizer.step()
-        scheduler.step()
-        out.append([g["lr"] for g in optimizer.param_groups])
-    return np.array(out)
+    return config_stepped(config, make_optimizer(), length)
 
 
 def test_a_growing_cycle_decay_that_overflows_within_the_training_is_refused() -> None:

@@ -16,16 +16,15 @@ from pydantic import ValidationError
 from torch.optim import lr_scheduler as L
 
 import nshsched as S
-from _helpers import assert_plain
+from _helpers.resume import assert_plain, resume
+from _helpers.stepping import group_optimizer, stepped_as_lightning
 from nshsched import functional as F
 
 BASES = (0.1, 0.03)
 
 
 def make_optimizer(cls: type = torch.optim.SGD, **kwargs: Any) -> torch.optim.Optimizer:
-    params = [torch.nn.Parameter(torch.zeros(1)) for _ in BASES]
-    groups = [{"params": [p], "lr": lr} for p, lr in zip(params, BASES)]
-    return cls(groups, lr=BASES[0], **kwargs)
+    return group_optimizer(BASES, cls=cls, **kwargs)
 
 
 def build(cfg: Any, optimizer: torch.optim.Optimizer, length: S.TrainingLength) -> Any:
@@ -453,34 +452,23 @@ RESUME = [
 def test_resume_gives_the_next_800_lrs(data, k):
     cfg = S.lr_scheduler_registry.construct(data)
     length = S.TrainingLength(steps_per_epoch=10, total_steps=1200)
-    n = 850
-    opt = make_optimizer(torch.optim.SGD, momentum=0.9)
-    sched = build(cfg, opt, length)
-    full = []
-    for t in range(k + n):
-        if t >= k:
-            full.append([(g["lr"], g["momentum"]) for g in opt.param_groups])
-        opt.step()
-        sched.step()
 
-    opt1 = make_optimizer(torch.optim.SGD, momentum=0.9)
-    sched1 = build(cfg, opt1, length)
-    for _ in range(k):
-        opt1.step()
-        sched1.step()
-    state = sched1.state_dict()
-    assert_plain(state)
-    opt2 = make_optimizer(torch.optim.SGD, momentum=0.9)
-    opt2.load_state_dict(opt1.state_dict())
-    opt2.param_groups[0]["lr"] = 123.0  # a stray manual edit does not leak in
-    sched2 = build(cfg, opt2, length)
-    sched2.load_state_dict(state)
-    resumed = []
-    for _ in range(n):
-        resumed.append([(g["lr"], g["momentum"]) for g in opt2.param_groups])
-        opt2.step()
-        sched2.step()
-    assert resumed == full
+    def make() -> tuple[torch.optim.Optimizer, Any]:
+        opt = make_optimizer(torch.optim.SGD, momentum=0.9)
+        return opt, build(cfg, opt, length)
+
+    def make_resumed(optimizer_state: dict[str, Any]) -> tuple[torch.optim.Optimizer, Any]:
+        opt2 = make_optimizer(torch.optim.SGD, momentum=0.9)
+        opt2.load_state_dict(optimizer_state)
+        opt2.param_groups[0]["lr"] = 123.0  # a stray manual edit does not leak in
+        return opt2, build(cfg, opt2, length)
+
+    def lr_and_momentum(opt: torch.optim.Optimizer) -> list[tuple[float, float]]:
+        return [(g["lr"], g["momentum"]) for g in opt.param_groups]
+
+    r = resume(make, k, 850, record=lr_and_momentum, make_resumed=make_resumed)
+    assert_plain(r.state)
+    assert r.resumed == r.uninterrupted
 
 
 # ---------------------------------------------------------------------- preview
@@ -489,16 +477,7 @@ def test_resume_gives_the_next_800_lrs(data, k):
 def _lightning_stepped(cfg: Any, length: S.TrainingLength) -> np.ndarray:
     """Step the real scheduler as Lightning does (epoch boundaries, frequency)."""
     opt = make_optimizer(torch.optim.SGD, momentum=0.9)
-    spec = cfg.create_scheduler(opt, length)
-    sched, interval, freq = spec["scheduler"], spec["interval"], spec["frequency"]
-    out = []
-    for t in range(length.total_steps + 1):
-        out.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        epoch_end = (t + 1) % length.steps_per_epoch == 0
-        if interval == "step" or (epoch_end and ((t + 1) // length.steps_per_epoch) % freq == 0):
-            sched.step()
-    return np.asarray(out)
+    return stepped_as_lightning(opt, cfg.create_scheduler(opt, length), length)
 
 
 PREVIEW = [

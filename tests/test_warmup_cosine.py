@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import nshsched as S
-from _helpers import assert_plain, step_lrs
+from _helpers.resume import assert_plain, resume
+from _helpers.stepping import group_optimizer, stepped_as_lightning
 
 # ---------------------------------------------------------------------- formulas, written out
 
@@ -42,16 +43,8 @@ def length(total: int, spe: int | None = None) -> S.TrainingLength:
 
 def stepped(cfg: Any, ln: S.TrainingLength, base_lrs=(1.0, 0.5)) -> np.ndarray:
     """LRs at optimizer steps 0..total, stepped as Lightning steps it (per step or per epoch)."""
-    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in base_lrs]
-    opt = torch.optim.SGD(groups, lr=base_lrs[0])
-    spec = cfg.create_scheduler(opt, ln)
-    out = []
-    for t in range(ln.total_steps + 1):
-        out.append([g["lr"] for g in opt.param_groups])
-        opt.step()
-        if spec["interval"] == "step" or (t + 1) % ln.steps_per_epoch == 0:
-            spec["scheduler"].step()
-    return np.asarray(out)
+    opt = group_optimizer(base_lrs)
+    return stepped_as_lightning(opt, cfg.create_scheduler(opt, ln), ln)
 
 
 # ---------------------------------------------------------------------- nshtrainer
@@ -236,21 +229,13 @@ def test_resume_next_800_lrs_equal_uninterrupted() -> None:
     total, cut = 1200, 250
 
     def make() -> tuple[torch.optim.Optimizer, Any]:
-        groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in (1e-3, 1e-4)]
-        opt = torch.optim.AdamW(groups, lr=1e-3)
+        opt = group_optimizer((1e-3, 1e-4), cls=torch.optim.AdamW)
         return opt, cfg.create_scheduler(opt, length(total))["scheduler"]
 
-    opt, sched = make()
-    full = step_lrs(sched, opt, total)
-    opt2, sched2 = make()
-    step_lrs(sched2, opt2, cut)
-    state = sched2.state_dict()
-    assert_plain(state)
-    opt3, sched3 = make()
-    sched3.load_state_dict(state)
-    resumed = step_lrs(sched3, opt3, total - cut)
-    assert len(resumed) >= 800
-    assert resumed == full[cut:]
+    r = resume(make, cut, total - cut)
+    assert_plain(r.state)
+    assert len(r.resumed) >= 800
+    assert r.resumed == r.uninterrupted
 
 
 # ---------------------------------------------------------------------- validation errors

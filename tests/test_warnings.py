@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 import torch
-from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch import LightningModule
 from torch.utils.data import DataLoader, IterableDataset
 
 import nshsched as S
+from _helpers.lightning import tiny_trainer
 from nshsched.runtime.checks import HorizonWarning
 
 
@@ -59,14 +60,7 @@ class _Model(LightningModule):
 
 
 def test_unknown_epoch_length_warning_points_at_configure_optimizers(tmp_path) -> None:
-    trainer = Trainer(
-        max_steps=3,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        default_root_dir=tmp_path,
-    )
+    trainer = tiny_trainer(max_steps=3, default_root_dir=tmp_path)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         trainer.fit(_Model(), DataLoader(_Stream(), batch_size=4))

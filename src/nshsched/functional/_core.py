@@ -96,7 +96,16 @@ _NUMPY: _NumpyOps | None = None
 
 
 def ops(t: Step) -> Any:
-    """The operations matching ``t``: ``math`` for a Python number, numpy for an array."""
+    """The operations matching ``t``: ``math`` for a Python number, numpy for an array.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> import numpy as np
+        >>> F.ops(3) is F.SCALAR_OPS
+        True
+        >>> F.ops(np.arange(4)).minimum(np.arange(4), 2).tolist()
+        [0, 1, 2, 2]
+    """
     global _NUMPY
     if type(t) is int or type(t) is float:
         return SCALAR_OPS
@@ -109,7 +118,13 @@ def ops(t: Step) -> Any:
 
 
 def evaluate(schedule: Schedule, steps: Any) -> Any:
-    """``schedule`` at every step of the integer array ``steps``, as a float64 array."""
+    """``schedule`` at every step of the integer array ``steps``, as a float64 array.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> F.evaluate(F.linear(1.0, 0.0, 4), range(6)).tolist()
+        [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    """
     import numpy as np
 
     steps = np.asarray(steps, dtype=np.int64)
@@ -123,7 +138,16 @@ def evaluate(schedule: Schedule, steps: Any) -> Any:
 
 
 def constant(value: float = 1.0) -> Schedule:
-    """``α(t) = value`` for every step."""
+    """``α(t) = value`` for every step.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> import numpy as np
+        >>> [F.constant(0.5)(t) for t in range(3)]
+        [0.5, 0.5, 0.5]
+        >>> F.constant(0.5)(np.arange(3)).tolist()
+        [0.5, 0.5, 0.5]
+    """
 
     def schedule(t: Step) -> Any:
         if type(t) is int or ops(t) is SCALAR_OPS:
@@ -144,6 +168,11 @@ def linear(start: float, end: float, steps: int) -> Schedule:
 
     where :math:`s` is ``start``, :math:`e` is ``end`` and :math:`T` is ``steps``
     (``steps == 0`` gives ``end`` everywhere).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.linear(1.0, 0.0, 4)(t) for t in range(6)]
+        [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     """
     if steps <= 0:
         return constant(end)
@@ -162,6 +191,11 @@ def cosine(start: float, end: float, steps: int) -> Schedule:
 
     .. math::
         α(t) = e + (s - e)\\, \\frac{1 + \\cos(\\pi \\min(t, T) / T)}{2}
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.cosine(1.0, 0.0, 4)(t), 3) for t in range(6)]
+        [1.0, 0.854, 0.5, 0.146, 0.0, 0.0]
     """
     if steps <= 0:
         return constant(end)
@@ -181,14 +215,26 @@ def cosine(start: float, end: float, steps: int) -> Schedule:
 
 
 def shift(schedule: Schedule, offset: int) -> Schedule:
-    """``t -> schedule(t - offset)``."""
+    """``t -> schedule(t - offset)``.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.shift(F.linear(0.0, 1.0, 2), 1)(t) for t in range(1, 5)]
+        [0.0, 0.5, 1.0, 1.0]
+    """
     if offset == 0:
         return schedule
     return lambda t: schedule(t - offset)
 
 
 def every(schedule: Schedule, n: int) -> Schedule:
-    """``t -> schedule(t // n)``: the schedule advances once every ``n`` steps."""
+    """``t -> schedule(t // n)``: the schedule advances once every ``n`` steps.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.every(F.linear(1.0, 0.0, 4), 2)(t) for t in range(8)]
+        [1.0, 1.0, 0.75, 0.75, 0.5, 0.5, 0.25, 0.25]
+    """
     if n < 1:
         raise ValueError(f"every: n must be >= 1, got {n=}")
     if n == 1:
@@ -208,6 +254,12 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     Each schedule sees its own local step, counted from the start of its segment; the last
     one runs forever. Boundaries must be whole, non-negative and non-decreasing, one fewer
     than the schedules (an empty segment is allowed: it is skipped).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> hold_then_decay = F.join([F.constant(1.0), F.linear(1.0, 0.0, 2)], [3])
+        >>> [hold_then_decay(t) for t in range(7)]
+        [1.0, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0]
 
     Raises:
         ValueError: The boundaries do not fit the schedules.
@@ -249,6 +301,14 @@ RampShape: TypeAlias = Literal["linear", "cosine", "1-sqrt"]
 
 def check_warmup(warmup_steps: int, total: int | None = None) -> None:
     """Raise unless ``0 <= warmup_steps`` (``<= total`` when a total is given).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> F.check_warmup(2, 10)
+        >>> F.check_warmup(12, 10)
+        Traceback (most recent call last):
+        ...
+        ValueError: warmup must be <= total, got warmup_steps=12 > total=10
 
     Raises:
         ValueError: naming both values.

@@ -33,6 +33,14 @@ class LRCurve:
     over the group's configured momentum: ``one_cycle_lr``/``cyclic_lr`` cycle it
     (``scale`` 0, ``offset`` the absolute momentum); elsewhere in a joined curve it is the
     configured value (``scale`` 1).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.LRCurve(F.linear(1.0, 0.0, 4), offset=F.constant(0.01))
+        >>> [round(curve.lr(t, 0.1), 3) for t in range(6)]
+        [0.11, 0.085, 0.06, 0.035, 0.01, 0.01]
+        >>> curve.relative
+        False
     """
 
     __slots__ = ("momentum", "offset", "ref_offset", "scale")
@@ -93,7 +101,16 @@ def _none_as(value: float, schedule: Schedule | None) -> Schedule:
 
 def join_curves(curves: Sequence[LRCurve], boundaries: Sequence[int]) -> LRCurve:
     """:func:`join` applied to curves, component by component (a missing offset is 0, a
-    missing momentum keeps the configured one)."""
+    missing momentum keeps the configured one).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> hold = F.LRCurve(F.constant(1.0))
+        >>> decay = F.eta_min_curve(F.linear(1.0, 0.0, 2), 0.1)
+        >>> curve = F.join_curves([hold, decay], [2])
+        >>> [round(curve.lr(t, 0.5), 3) for t in range(5)]
+        [0.5, 0.5, 0.5, 0.3, 0.1]
+    """
     curves = list(curves)
     if len(curves) == 1:
         return curves[0]
@@ -112,7 +129,14 @@ def join_curves(curves: Sequence[LRCurve], boundaries: Sequence[int]) -> LRCurve
 def warmup_curve(curve: LRCurve, steps: int) -> LRCurve:
     """:func:`warmup` (from 0) applied to a curve: every group's value rises linearly from 0
     to the curve's value at its own step 0, then follows the curve shifted by ``steps``. A
-    cycled momentum holds its step-0 value during the warmup."""
+    cycled momentum holds its step-0 value during the warmup.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.warmup_curve(F.eta_min_curve(F.cosine(1.0, 0.0, 2), 0.1), 2)
+        >>> [round(curve.lr(t, 1.0), 3) for t in range(5)]
+        [0.0, 0.5, 1.0, 0.55, 0.1]
+    """
     if steps <= 0:
         return curve
     return LRCurve(

@@ -36,7 +36,13 @@ def _with_hf_warmup(body: Schedule, warmup_steps: int) -> Schedule:
 
 
 def hf_constant_with_warmup(warmup_steps: int) -> Schedule:
-    """HF ``constant_with_warmup``: ``t / max(1, W)`` for ``t < W``, then 1."""
+    """HF ``constant_with_warmup``: ``t / max(1, W)`` for ``t < W``, then 1.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.hf_constant_with_warmup(2)(t) for t in range(4)]
+        [0.0, 0.5, 1.0, 1.0]
+    """
     check_warmup(warmup_steps)
     return _with_hf_warmup(constant(1.0), warmup_steps)
 
@@ -49,6 +55,11 @@ def hf_linear(warmup_steps: int, total: int) -> Schedule:
             t / \\max(1, W) & t < W \\\\
             \\max\\big(0, (T - t) / \\max(1, T - W)\\big) & t \\ge W
         \\end{cases}
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.hf_linear(2, 6)(t) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
     """
     check_warmup(warmup_steps, total)
     span = total - warmup_steps
@@ -77,6 +88,13 @@ def hf_cosine(
 
     with :math:`c` = ``num_cycles`` and :math:`r` = ``min_lr_rate``. The progress is held
     at 1 after ``T`` (HF lets it run on, so the LR rises again after ``T``).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.hf_cosine(2, 6)(t), 3) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.854, 0.5, 0.146, 0.0, 0.0]
+        >>> [round(F.hf_cosine(2, 6, min_lr_rate=0.1)(t), 3) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.868, 0.55, 0.232, 0.1, 0.1]
     """
     check_warmup(warmup_steps, total)
     span = total - warmup_steps
@@ -116,6 +134,11 @@ def hf_cosine_with_restarts(warmup_steps: int, total: int, num_cycles: int = 1) 
             0 & p \\ge 1
         \\end{cases}
         \\qquad p = \\frac{t - W}{\\max(1, T - W)}
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.hf_cosine_with_restarts(1, 5, num_cycles=2)(t), 3) for t in range(7)]
+        [0.0, 1.0, 0.5, 1.0, 0.5, 0.0, 0.0]
     """
     check_warmup(warmup_steps, total)
     denominator = max(1, total - warmup_steps)
@@ -142,6 +165,11 @@ def hf_polynomial(warmup_steps: int, total: int, end_ratio: float, power: float 
 
     with :math:`e` = ``end_ratio`` and :math:`p` = ``power``. When ``W == T`` the decay is
     empty and the value from ``W`` on is :math:`e` (HF divides by zero there).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.hf_polynomial(2, 6, end_ratio=0.1, power=2.0)(t), 5) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.60625, 0.325, 0.15625, 0.1, 0.1]
     """
     check_warmup(warmup_steps, total)
     span = total - warmup_steps
@@ -169,6 +197,11 @@ def hf_inverse_sqrt(warmup_steps: int, timescale: int | None = None) -> Schedule
         \\end{cases}
 
     with :math:`τ` = ``timescale``, by default ``W`` or 10 000 when ``W = 0`` (as HF).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.hf_inverse_sqrt(4)(t), 3) for t in (0, 2, 4, 5, 8, 16)]
+        [0.0, 0.5, 1.0, 0.894, 0.707, 0.5]
     """
     check_warmup(warmup_steps)
     tau = timescale if timescale is not None else (warmup_steps or 10_000)
@@ -221,6 +254,12 @@ def hf_warmup_stable_decay(
     :math:`\\tfrac12(1 - \\cos \\pi p)` or :math:`1 - \\sqrt{1 - p}` (``warmup_type``
     linear, cosine, 1-sqrt) and :math:`d(p)` is :math:`1 - p`,
     :math:`\\tfrac12(1 + \\cos 2\\pi c p)` or :math:`1 - \\sqrt{p}` (``decay_type``).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> wsd = F.hf_warmup_stable_decay(2, 2, 2, min_lr_ratio=0.1)
+        >>> [round(wsd(t), 3) for t in range(8)]
+        [0.1, 0.55, 1.0, 1.0, 1.0, 0.55, 0.1, 0.1]
     """
     for label, value in (("warmup", warmup_steps), ("stable", stable), ("decay", decay)):
         if value < 0:
@@ -257,6 +296,12 @@ def hf_cosine_warmup_with_min_lr(
     with :math:`W` = ``warmup_steps``, :math:`T` = ``total``, :math:`c` = ``num_cycles``,
     :math:`r` = ``min_lr_rate`` and :math:`a` = ``warmup_lr_rate``. The progress is held at
     1 from :math:`t = T - 1` on (HF lets it run on).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> schedule = F.hf_cosine_warmup_with_min_lr(4, 10, min_lr_rate=0.2)
+        >>> [round(schedule(t), 3) for t in range(12)]
+        [0.25, 0.5, 0.75, 1.0, 0.946, 0.8, 0.6, 0.4, 0.254, 0.2, 0.2, 0.2]
     """
     check_warmup(warmup_steps, total)
     span = float(max(1, total - warmup_steps))

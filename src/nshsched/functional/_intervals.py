@@ -12,7 +12,13 @@ __all__ = ["interval_curve", "staircase_exponential"]
 
 
 def staircase_exponential(init: float, rate: float, interval: int) -> Schedule:
-    """``init * rate ** floor(t / interval)``: a geometric decay applied every ``interval`` steps."""
+    """``init * rate ** floor(t / interval)``: a geometric decay applied every ``interval`` steps.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.staircase_exponential(1.0, 0.5, 2)(t) for t in range(6)]
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
     if interval < 1:
         raise ValueError(f"interval must be >= 1 step, got {interval=}")
 
@@ -34,6 +40,15 @@ def interval_curve(
     Before the first interval the group keeps its base LR (scale 1). In a gap between two
     intervals, and after the last one, the LR holds the previous interval's final value
     (``pieces[i](ends[i] - starts[i] - 1)``).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.interval_curve([2, 5], [4, 7], [F.constant(0.1), F.linear(0.05, 0.01, 2)])
+        >>> [round(curve.lr(t, 1.0), 3) for t in range(9)]
+        [1.0, 1.0, 0.1, 0.1, 0.1, 0.05, 0.03, 0.03, 0.03]
+        >>> # a group whose base LR is half the default: base 0.5, ratio 0.5
+        >>> [round(curve.lr(t, 0.5, ratio=0.5), 3) for t in range(9)]
+        [0.5, 0.5, 0.05, 0.05, 0.05, 0.025, 0.015, 0.015, 0.015]
 
     Raises:
         ValueError: An interval is empty, or the intervals overlap or are out of order.

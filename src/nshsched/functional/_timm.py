@@ -99,7 +99,13 @@ def _shape_fn(
 
 def timm_cycle_index(u: int, t_initial: int, cycle_mul: float) -> int:
     """The cycle timm's cosine/tanh/poly schedules are in at local step ``u`` (a large
-    number past the end of a shrinking series)."""
+    number past the end of a shrinking series).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.timm_cycle_index(u, 4, 2.0) for u in (0, 3, 4, 11, 12)]
+        [0, 0, 1, 1, 2]
+    """
     if cycle_mul == 1:
         return u // t_initial
     i = _log_floor(1 - u / t_initial * (1 - cycle_mul), cycle_mul)
@@ -212,6 +218,16 @@ def timm_cycle_curve(
     :math:`\\tfrac12(1 - \\tanh(l (1 - u_i/T_i) + h\\, u_i / T_i))` (tanh, :math:`l, h` =
     ``lb``, ``ub``) or :math:`(1 - u_i^k / T_i^k)^p` (poly, :math:`p` = ``power``),
     :math:`k` = ``k_decay``.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> warm = dict(t_initial=4, lr_min=0.01, warmup_t=2, warmup_lr_init=0.001)
+        >>> curve = F.timm_cycle_curve("cosine", **warm)
+        >>> [round(curve.lr(t, 0.1), 4) for t in range(8)]
+        [0.001, 0.0505, 0.055, 0.0232, 0.01, 0.01, 0.01, 0.01]
+        >>> curve = F.timm_cycle_curve("cosine", **warm, warmup_prefix=True)
+        >>> [round(curve.lr(t, 0.1), 4) for t in range(8)]
+        [0.001, 0.0505, 0.1, 0.0868, 0.055, 0.0232, 0.01, 0.01]
     """
     if t_initial < 1:
         raise ValueError(f"timm_{shape}: t_initial must be >= 1, got {t_initial=}")
@@ -252,7 +268,14 @@ def timm_step_curve(
     warmup_prefix: bool = True,
 ) -> LRCurve:
     """timm ``StepLRScheduler``: :math:`lr = η_0\\, r^{\\lfloor u / d \\rfloor}` after the
-    warmup (:math:`r` = ``decay_rate``, :math:`d` = ``decay_t``, may be fractional)."""
+    warmup (:math:`r` = ``decay_rate``, :math:`d` = ``decay_t``, may be fractional).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.timm_step_curve(2, 0.5, warmup_t=1)
+        >>> [round(curve.lr(t, 1.0), 3) for t in range(7)]
+        [0.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    """
     if not decay_t > 0:
         raise ValueError(f"timm_step: decay_t must be > 0, got {decay_t=}")
 
@@ -278,7 +301,14 @@ def timm_multistep_curve(
 ) -> LRCurve:
     """timm ``MultiStepLRScheduler``: :math:`lr = η_0\\, r^{\\#\\{m_j \\le u + 1\\}}` after the
     warmup — timm's convention: milestone :math:`m_j` already applies at :math:`u = m_j - 1`
-    (one step earlier than torch's ``MultiStepLR``)."""
+    (one step earlier than torch's ``MultiStepLR``).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.timm_multistep_curve([3, 5], 0.5)
+        >>> [round(curve.lr(t, 1.0), 3) for t in range(7)]
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.25]
+    """
     marks = [int(m) for m in decay_t]
     if any(b < a for a, b in itertools.pairwise(marks)):
         raise ValueError(f"timm_multistep: decay_t must be sorted, got {marks}")

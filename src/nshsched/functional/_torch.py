@@ -35,7 +35,13 @@ __all__ = [
 
 
 def step_lr(step_size: int, gamma: float) -> Schedule:
-    """torch ``StepLR``: :math:`α(t) = γ^{\\lfloor t / s \\rfloor}`."""
+    """torch ``StepLR``: :math:`α(t) = γ^{\\lfloor t / s \\rfloor}`.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.step_lr(2, 0.5)(t) for t in range(5)]
+        [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
     if step_size < 1:
         raise ValueError(f"step_lr: step_size must be >= 1, got {step_size=}")
 
@@ -47,7 +53,13 @@ def step_lr(step_size: int, gamma: float) -> Schedule:
 
 
 def multi_step_lr(milestones: Sequence[int], gamma: float) -> Schedule:
-    """torch ``MultiStepLR``: :math:`α(t) = γ^{\\#\\{m_i \\le t\\}}` (milestones increasing)."""
+    """torch ``MultiStepLR``: :math:`α(t) = γ^{\\#\\{m_i \\le t\\}}` (milestones increasing).
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.multi_step_lr([2, 4], 0.1)(t), 3) for t in range(6)]
+        [1.0, 1.0, 0.1, 0.1, 0.01, 0.01]
+    """
     marks = [int(m) for m in milestones]
     if any(b <= a for a, b in itertools.pairwise(marks)):
         raise ValueError(f"multi_step_lr: milestones must be increasing, got {marks}")
@@ -63,7 +75,13 @@ def multi_step_lr(milestones: Sequence[int], gamma: float) -> Schedule:
 
 
 def exponential_lr(gamma: float) -> Schedule:
-    """torch ``ExponentialLR``: :math:`α(t) = γ^t`."""
+    """torch ``ExponentialLR``: :math:`α(t) = γ^t`.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.exponential_lr(0.5)(t) for t in range(4)]
+        [1.0, 0.5, 0.25, 0.125]
+    """
 
     def schedule(t: Step) -> Any:
         return ops(t).power(gamma, t)
@@ -77,6 +95,11 @@ def cosine_annealing_lr(T_max: int) -> Schedule:
 
     Past ``T_max`` it keeps oscillating (period ``2 T_max``), as torch's does. Combine with
     ``eta_min`` through :func:`eta_min_curve`.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.cosine_annealing_lr(4)(t), 3) for t in range(9)]
+        [1.0, 0.854, 0.5, 0.146, 0.0, 0.146, 0.5, 0.854, 1.0]
     """
     if T_max < 1:
         raise ValueError(f"cosine_annealing_lr: T_max must be >= 1, got {T_max=}")
@@ -105,6 +128,11 @@ def cosine_annealing_warm_restarts(T_0: int, T_mult: int = 1) -> Schedule:
     Cycle ``i`` lasts :math:`T_i = T_0 T_{mult}^i` steps; :math:`T_{cur}` counts the steps
     since the last restart. Cycle boundaries are computed with integers (no floating
     logarithm), so they are exact at any step.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.cosine_annealing_warm_restarts(2, 2)(t), 3) for t in range(7)]
+        [1.0, 0.5, 1.0, 0.854, 0.5, 0.146, 1.0]
     """
     if T_0 < 1:
         raise ValueError(f"cosine_annealing_warm_restarts: T_0 must be >= 1, got {T_0=}")
@@ -137,7 +165,14 @@ def cosine_annealing_warm_restarts(T_0: int, T_mult: int = 1) -> Schedule:
 
 def eta_min_curve(factor: Schedule, eta_min: float) -> LRCurve:
     """``lr = eta_min + (base - eta_min) * factor(t)`` as an affine curve:
-    ``scale = factor``, ``offset = eta_min * (1 - factor)``."""
+    ``scale = factor``, ``offset = eta_min * (1 - factor)``.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.eta_min_curve(F.cosine_annealing_lr(4), 0.01)
+        >>> [round(curve.lr(t, 0.1), 4) for t in range(5)]
+        [0.1, 0.0868, 0.055, 0.0232, 0.01]
+    """
     if eta_min == 0:
         return LRCurve(factor)
 
@@ -148,7 +183,13 @@ def eta_min_curve(factor: Schedule, eta_min: float) -> LRCurve:
 
 
 def polynomial_lr(total_iters: int, power: float) -> Schedule:
-    """torch ``PolynomialLR``: :math:`α(t) = (1 - \\min(t, T) / T)^p`."""
+    """torch ``PolynomialLR``: :math:`α(t) = (1 - \\min(t, T) / T)^p`.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.polynomial_lr(4, 2.0)(t) for t in range(6)]
+        [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+    """
     if total_iters < 1:
         raise ValueError(f"polynomial_lr: total_iters must be >= 1, got {total_iters=}")
 
@@ -160,7 +201,13 @@ def polynomial_lr(total_iters: int, power: float) -> Schedule:
 
 
 def linear_lr(start_factor: float, end_factor: float, total_iters: int) -> Schedule:
-    """torch ``LinearLR``: :math:`α(t) = s + (e - s) \\min(t, T) / T`."""
+    """torch ``LinearLR``: :math:`α(t) = s + (e - s) \\min(t, T) / T`.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.linear_lr(0.25, 1.0, 3)(t) for t in range(5)]
+        [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
     if total_iters < 1:
         raise ValueError(f"linear_lr: total_iters must be >= 1, got {total_iters=}")
 
@@ -174,7 +221,13 @@ def linear_lr(start_factor: float, end_factor: float, total_iters: int) -> Sched
 
 
 def constant_lr(factor: float, total_iters: int) -> Schedule:
-    """torch ``ConstantLR``: :math:`α(t) = f` for :math:`t < T`, then 1."""
+    """torch ``ConstantLR``: :math:`α(t) = f` for :math:`t < T`, then 1.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [F.constant_lr(0.5, 2)(t) for t in range(4)]
+        [0.5, 0.5, 1.0, 1.0]
+    """
     if total_iters < 1:
         raise ValueError(f"constant_lr: total_iters must be >= 1, got {total_iters=}")
 
@@ -210,6 +263,14 @@ def one_cycle_lr_curve(
     the LR stays at its final value: torch extrapolates the last phase at step
     ``total_steps`` (below the final LR, negative with ``linear``) and raises after it.
     ``momentum = (base, max)`` cycles the momentum inversely.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.one_cycle_lr_curve(1.0, 10, momentum=(0.85, 0.95))
+        >>> [round(curve.lr(t, 0.0), 4) for t in range(11)]  # no base LR: absolute
+        [0.04, 0.52, 1.0, 0.9505, 0.8117, 0.6113, 0.3887, 0.1883, 0.0495, 0.0, 0.0]
+        >>> [round(curve.momentum.lr(t, 0.9), 3) for t in range(11)]
+        [0.95, 0.9, 0.85, 0.855, 0.869, 0.889, 0.911, 0.931, 0.945, 0.95, 0.95]
 
     Raises:
         ValueError: A phase would be empty (``pct_start * total_steps`` too small or too large).
@@ -276,6 +337,15 @@ def cyclic_lr_curve(
     where :math:`u, d` are ``step_size_up/down``, :math:`r = u / (u + d)`, and :math:`g` is
     1 (``triangular``), :math:`2^{1-c}` (``triangular2``) or :math:`γ^t` (``exp_range``).
     ``momentum = (base, max)`` gives :math:`m(t) = m_{max} - (m_{max} - m_{base}) h g`.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.cyclic_lr_curve(0.1, 1.0, 2)
+        >>> [round(curve.lr(t, 0.0), 3) for t in range(9)]
+        [0.1, 0.55, 1.0, 0.55, 0.1, 0.55, 1.0, 0.55, 0.1]
+        >>> curve = F.cyclic_lr_curve(0.1, 1.0, 2, mode="triangular2")
+        >>> [round(curve.lr(t, 0.0), 3) for t in range(9)]
+        [0.1, 0.55, 1.0, 0.55, 0.1, 0.325, 0.55, 0.325, 0.1]
     """
     up = float(step_size_up)
     down = float(step_size_down) if step_size_down is not None else up

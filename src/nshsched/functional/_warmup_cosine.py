@@ -43,6 +43,13 @@ def warmup_cosine(
 
     with :math:`a` = ``start`` and :math:`e` = ``end`` (no ``min`` when ``periodic``).
     :math:`α(W) = 1` exactly, reached once.
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> [round(F.warmup_cosine(2, 6, end=0.1)(t), 3) for t in range(8)]
+        [0.0, 0.5, 1.0, 0.868, 0.55, 0.232, 0.1, 0.1]
+        >>> [round(F.warmup_cosine(2, 6, end=0.1, periodic=True)(t), 3) for t in range(8, 12)]
+        [0.55, 0.868, 1.0, 0.868]
     """
     check_warmup(warmup_steps, total)
     if total <= warmup_steps:
@@ -65,6 +72,12 @@ def warmup_cosine_curve(
         \\end{cases}
 
     (``scale`` carries the :math:`b` terms, ``offset`` the absolute ones.)
+
+    Example:
+        >>> from nshsched import functional as F
+        >>> curve = F.warmup_cosine_curve(2, 6, warmup_start_lr=0.01, eta_min=0.001)
+        >>> [round(curve.lr(t, 0.1), 4) for t in range(8)]
+        [0.01, 0.055, 0.1, 0.0855, 0.0505, 0.0155, 0.001, 0.001]
     """
     check_warmup(warmup_steps, total)
     if total <= warmup_steps:
