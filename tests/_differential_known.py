@@ -1,0 +1,220 @@
+"""Known differences between the library and the reference model (issue 18).
+
+Each entry says which generated cases it covers (``applies``, on a case's config data), so
+the generated tests leave those cases out, and carries one minimal case
+(``tests/test_differential.py::test_known_failure``) marked
+``xfail(strict=True)``: when the library is fixed, that test passes, strict xfail turns it
+into a failure, and the entry must be removed here -- the generated tests then cover the
+area again by themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# Mirrors' absolute LRs: the same value for every group (torch, timm, ReGNN, DynVision).
+MIRROR_ABSOLUTE_FIELDS = ("eta_min", "lr_min", "warmup_lr_init", "warmup_start_lr")
+MIRROR_ABSOLUTE_TAGS = {"cyclic_lr", "one_cycle_lr"}
+# LRs stated for a reference LR: exact for a group's own schedule (§7).
+OWN_ABSOLUTE_FIELDS = ("min_lr", "lr_end")
+OWN_ABSOLUTE_TAGS = {"step_decay", "exponential_decay"}
+# Schedules whose length defaults to "the whole training".
+WHOLE_DEFAULT = {
+    "constant_with_warmup": None,
+    "inverse_sqrt": None,
+    "cosine": "total",
+    "linear": "total",
+    "cosine_with_restarts": "total",
+    "cosine_with_min_lr": "total",
+    "cosine_warmup_with_min_lr": "total",
+    "polynomial": "total",
+    "warmup_stable_decay": "total",
+    "one_cycle_lr": "total_steps",
+}
+
+
+def entries(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Each ``OptimizationConfig`` of a case (a scheduler alone counts as one)."""
+    if "optimizers" in data:
+        yield from data["optimizers"].values()
+    elif "optimizer" in data:
+        yield data
+    else:
+        yield {"scheduler": data, "param_groups": [], "hyperparameters": {}}
+
+
+def nested(s: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
+    """A schedule and every schedule inside it (phases, per_group children)."""
+    if not s:
+        return
+    yield s
+    for phase in s.get("phases", ()):
+        yield from nested(phase["schedule"])
+    if s.get("name") == "per_group":
+        yield from nested(s.get("default"))
+        for child in s.get("groups", {}).values():
+            yield from nested(child)
+
+
+def lr_schedules(entry: dict[str, Any], *, own: bool | None = None) -> Iterator[dict[str, Any]]:
+    """LR schedules of an entry; ``own=True``: only those that are a group's own (a
+    ``ParamGroupConfig.scheduler``, a ``per_group.groups`` child), ``False``: only global."""
+    glob = entry.get("scheduler") or {}
+    if glob.get("name") == "per_group":
+        if own is not True:
+            yield from nested(glob.get("default"))
+        if own is not False:
+            for child in glob.get("groups", {}).values():
+                yield from nested(child)
+    elif own is not True:
+        yield from nested(glob or None)
+    if own is not False:
+        for g in entry.get("param_groups", ()):
+            if isinstance(g.get("scheduler"), dict):
+                yield from nested(g["scheduler"])
+
+
+def hyper_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for hp in entry.get("hyperparameters", {}).values():
+        yield from nested(hp["schedule"])
+
+
+def all_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from lr_schedules(entry)
+    yield from hyper_schedules(entry)
+
+
+def _mirror_absolute(s: dict[str, Any]) -> bool:
+    return s["name"] in MIRROR_ABSOLUTE_TAGS or any(s.get(f) for f in MIRROR_ABSOLUTE_FIELDS)
+
+
+def _own_absolute(s: dict[str, Any]) -> bool:
+    if s["name"] == "polynomial" and "lr_end" not in s:
+        return True  # HF's default lr_end is 1e-7
+    return s["name"] in OWN_ABSOLUTE_TAGS or any(s.get(f) for f in OWN_ABSOLUTE_FIELDS)
+
+
+def _layer_decay_absolute(data: dict[str, Any]) -> bool:
+    for e in entries(data):
+        if e.get("layer_decay") and (
+            any(_mirror_absolute(s) for s in lr_schedules(e))
+            or any(_own_absolute(s) for s in lr_schedules(e, own=True))
+        ):
+            return True
+    return False
+
+
+def _per_group_split(data: dict[str, Any]) -> bool:
+    for e in entries(data):
+        glob = e.get("scheduler") or {}
+        split = e.get("layer_decay") or e.get("no_weight_decay")
+        if glob.get("name") == "per_group" and glob.get("groups") and split:
+            return True
+    return False
+
+
+def _plateau_warmup_alone(data: dict[str, Any]) -> bool:
+    if "optimizer" in data or "optimizers" in data:
+        return False  # build() / configure_optimizers() are fine; create_scheduler is not
+    children = list(nested(data))[1:] if data["name"] == "per_group" else [data]
+    plateaus = [c for c in children if c["name"] == "reduce_lr_on_plateau"]
+    if data["name"] == "per_group":
+        return bool(plateaus) and len(plateaus) < len(children)
+    return bool(plateaus) and plateaus[0].get("warmup") is not None
+
+
+def _constant_per_group_alone(data: dict[str, Any]) -> bool:
+    if "optimizer" in data or "optimizers" in data or data["name"] != "per_group":
+        return False
+    return data.get("default") is None and all(v is None for v in data.get("groups", {}).values())
+
+
+def _hyper_wsd(data: dict[str, Any]) -> bool:
+    return any(
+        s["name"] == "warmup_stable_decay" for e in entries(data) for s in hyper_schedules(e)
+    )
+
+
+def _uses_whole(s: dict[str, Any]) -> bool:
+    if s["name"] not in WHOLE_DEFAULT:
+        return False
+    field = WHOLE_DEFAULT[s["name"]]
+    if field is None:  # only its warmup_ratio reads the whole training
+        return s.get("warmup_ratio") is not None
+    explicit = s.get(field) is not None or s.get("num_training_steps") is not None
+    return not explicit
+
+
+def _whole_rounding(data: dict[str, Any]) -> bool:
+    """A default "whole training" under a scheduler step of several optimizer steps."""
+    return any(
+        _uses_whole(s) and (s.get("interval") == "epoch" or (s.get("frequency") or 1) > 1)
+        for e in entries(data)
+        for s in all_schedules(e)
+    )
+
+
+# Every known difference, by key: the reason shown by its strict xfail (test_differential.py
+# holds one minimal case per key). Validation and creation refusals need no predicate: the
+# generated tests reject what the library refuses to build.
+REASONS = {
+    "issue 18 item 1": "create_scheduler refuses reduce_lr_on_plateau with a warmup, and a "
+    "per_group with plateau children next to scheduled ones (§11.1: one Lightning dict for "
+    "every config)",
+    "issue 18 item 2": "cyclic_lr / one_cycle_lr refuse momentum values >= 1 that torch "
+    "accepts (on SGD) (§11.1)",
+    "issue 18 item 3": "layer decay does not multiply absolute values: a group's own "
+    "step_decay / exponential_decay / HF min_lr / lr_end, and (global or own) torch's "
+    "eta_min, cyclic_lr / one_cycle_lr, timm's lr_min / warmup_lr_init, ReGNN's / "
+    "DynVision's eta_min / warmup_start_lr (§9, §11.1)",
+    "issue 18 item 3 (per_group)": "per_group.groups['<group>'] does not drive "
+    "<group>_no_decay / <group>.layer<i> parts, or errors when no part keeps the plain name "
+    "(§9, §11.1)",
+    "issue 18 item 4": "timm mirrors: interval given alone is refused as contradicting the "
+    "default t_in_epochs (§11.1)",
+    "issue 18 item 6": "exponential_lr overflowing does not name gamma (§8, §11.1)",
+    "new: hyperparameter warmup_stable_decay": "a warmup_stable_decay hyperparameter "
+    "schedule crashes validation with TypeError (§9: any closed-form schedule)",
+    "new: per_group with a group's own scheduler": "a global per_group next to a "
+    "ParamGroupConfig.scheduler override fails build with 'per_group cannot be nested in "
+    "per_group' (§5: the group's wins)",
+    "new: one_cycle_lr rising phase under one step": "one_cycle_lr with pct_start * "
+    "total_steps < 1 (total_steps=3, pct_start=0.3) is refused; torch accepts it (§11.1)",
+    "new: plateau next to other schedules": "build() refuses reduce_lr_on_plateau next to a "
+    "hyperparameter schedule, a group's own schedule, or scheduled per_group siblings (§5, §9)",
+    "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
+    "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
+    "1.0 is the whole run)",
+    "new: preview without a model builds a torch optimizer": "preview(config, length) / "
+    "preview_groups(config) without a model build a torch optimizer on 1-element stand-ins: "
+    "muon raises torch's 'Muon only supports 2D parameters' (§7, §11.3)",
+    "new: all-constant per_group": "create_scheduler of a per_group whose default and groups "
+    "are all None raises 'needs 0 Lightning scheduler dicts' (§11.1)",
+}
+
+
+@dataclass(frozen=True)
+class Known:
+    key: str
+    applies: Callable[[dict[str, Any]], bool]
+
+
+# The generated cases each known difference covers (kept out of the generated tests).
+KNOWN = [
+    Known("issue 18 item 1", _plateau_warmup_alone),
+    Known("new: all-constant per_group", _constant_per_group_alone),
+    Known("issue 18 item 3", _layer_decay_absolute),
+    Known("issue 18 item 3 (per_group)", _per_group_split),
+    Known("new: hyperparameter warmup_stable_decay", _hyper_wsd),
+    Known("new: whole training rounding", _whole_rounding),
+    Known(
+        "new: preview without a model builds a torch optimizer",
+        lambda data: any(e.get("optimizer", {}).get("name") == "muon" for e in entries(data)),
+    ),
+]
+
+
+def known_failures(data: dict[str, Any]) -> list[Known]:
+    return [k for k in KNOWN if k.applies(data)]
