@@ -30,7 +30,7 @@ import nshsched as S
 from _differential import Rejected, quiet, run, run_scheduler_alone
 from _differential_cases import Case, cases, lengths, several_cases
 from _differential_known import KNOWN, REASONS, known_failures
-from _differential_samples import Ctx, pick, sample
+from _differential_samples import Ctx, overrides, pick, sample
 from _reference import TAGS, UnknownTag, interval_of
 
 SCHEDULER_TAGS = S.lr_scheduler_registry.tags()
@@ -51,7 +51,7 @@ def run_drawn(data: st.DataObject, case: Case) -> None:
     """Validate, draw the resume and seek points, run every comparison; reject what the
     library refuses to build (a ValueError at creation) or what is a known failure."""
     note(str(case))
-    if known_failures(case.data):
+    if known_failures(case.data, (case.spe, case.total)):
         reject()
     try:
         case.config()
@@ -90,21 +90,21 @@ def test_scheduler_alone_matches_reference(tag: str, data: st.DataObject) -> Non
     require_modelled(tag)
     spe, total = lengths(data.draw)
     ctx = Ctx(unit=pick(data.draw, *UNITS), groups=("head", "early"), optimizer="sgd")
-    fields = {"name": tag, **sample(tag)(data.draw, ctx)}
+    fields = {"name": tag, **sample(tag)(data.draw, ctx), **overrides(data.draw, tag)}
     note(f"TrainingLength({spe}, {total}), {fields}")
-    if known_failures(fields):
+    if known_failures(fields, (spe, total)):
         reject()
     try:
         cfg = S.lr_scheduler_registry.construct(fields)
     except pydantic.ValidationError:
         reject()
     length = S.TrainingLength(steps_per_epoch=spe, total_steps=total)
+    base_lrs = {"default": 0.1, "head": 0.03, "early": 0.5}
     try:
         with quiet():
-            S.preview(cfg, length, [1.0])
+            S.preview(cfg, length, base_lrs)
     except ValueError:
         reject()
-    base_lrs = {"default": 0.1, "head": 0.03, "early": 0.5}
     run_scheduler_alone(cfg, length, base_lrs, lambda: f"length={length}, config={fields}")
 
 
