@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from _reference.clock import DEFAULT_INTERVAL, OWN_WARMUP
+
 # Mirrors' absolute LRs: the same value for every group (torch, timm, ReGNN, DynVision).
 MIRROR_ABSOLUTE_FIELDS = ("eta_min", "lr_min", "warmup_lr_init", "warmup_start_lr")
 MIRROR_ABSOLUTE_TAGS = {"cyclic_lr", "one_cycle_lr"}
@@ -116,9 +118,8 @@ def _per_group_split(data: dict[str, Any]) -> bool:
     return False
 
 
-def _plateau_warmup_alone(data: dict[str, Any]) -> bool:
-    if "optimizer" in data or "optimizers" in data:
-        return False  # build() / configure_optimizers() are fine; create_scheduler is not
+def _plateau_warmup(data: dict[str, Any]) -> bool:
+    """A scheduler alone: plateau with a warmup, or plateau children next to others."""
     children = list(nested(data))[1:] if data["name"] == "per_group" else [data]
     plateaus = [c for c in children if c["name"] == "reduce_lr_on_plateau"]
     if any(p.get("warmup") is not None for p in plateaus):
@@ -126,10 +127,43 @@ def _plateau_warmup_alone(data: dict[str, Any]) -> bool:
     return data["name"] == "per_group" and 0 < len(plateaus) < len(children)
 
 
+def _plateau_warmup_entry(data: dict[str, Any]) -> bool:
+    """An entry of an ``OptimizersConfig`` whose schedule is plateau with a warmup."""
+    return "optimizers" in data and any(
+        (e.get("scheduler") or {}).get("name") == "reduce_lr_on_plateau"
+        and e["scheduler"].get("warmup") is not None
+        for e in entries(data)
+    )
+
+
 def _constant_per_group_alone(data: dict[str, Any]) -> bool:
     if "optimizer" in data or "optimizers" in data or data["name"] != "per_group":
-        return False
+        return False  # build() and configure_optimizers() handle it
     return data.get("default") is None and all(v is None for v in data.get("groups", {}).values())
+
+
+def _interval(s: dict[str, Any]) -> str:
+    if s.get("interval"):
+        return s["interval"]
+    if s["name"].startswith("timm_"):
+        return "epoch" if s.get("t_in_epochs", True) else "step"
+    return DEFAULT_INTERVAL[s["name"]]
+
+
+def _per_step(s: dict[str, Any]) -> bool:
+    """Stepped at every optimizer step: a step interval, or a joined warmup."""
+    return _interval(s) == "step" or (s["name"] not in OWN_WARMUP and bool(s.get("warmup")))
+
+
+def _epoch_dict_step_hyper(data: dict[str, Any]) -> bool:
+    """Lightning steps the one scheduler per epoch (the LR's interval) while a
+    hyperparameter schedule needs every optimizer step."""
+    for e in entries(data):
+        glob = e.get("scheduler") or {}
+        per_epoch = glob and glob["name"] != "per_group" and not _per_step(glob)
+        if per_epoch and any(_per_step(s) for s in hyper_schedules(e)):
+            return True
+    return False
 
 
 def _hyper_wsd(data: dict[str, Any]) -> bool:
@@ -200,6 +234,12 @@ REASONS = {
     "issue 18 item 1": "create_scheduler refuses reduce_lr_on_plateau with a warmup, and a "
     "per_group with plateau children next to scheduled ones (§11.1: one Lightning dict for "
     "every config)",
+    "issue 18 item 1 (several optimizers)": "OptimizersConfig.configure_optimizers refuses "
+    "an entry whose schedule is reduce_lr_on_plateau with a warmup ('needs 2 torch "
+    "schedulers') (§9, §11.1)",
+    "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
+    "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
+    "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
     "issue 18 item 2": "cyclic_lr / one_cycle_lr refuse momentum values >= 1 that torch "
     "accepts (on SGD) (§11.1)",
     "issue 18 item 3": "layer decay does not multiply absolute values: a group's own "
@@ -211,6 +251,8 @@ REASONS = {
     "(§9, §11.1)",
     "issue 18 item 4": "timm mirrors: interval given alone is refused as contradicting the "
     "default t_in_epochs (§11.1)",
+    "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
+    "steps of all optimizers (§9: it counts training batches)",
     "issue 18 item 6": "exponential_lr overflowing does not name gamma (§8, §11.1)",
     "new: hyperparameter warmup_stable_decay": "a warmup_stable_decay hyperparameter "
     "schedule crashes validation with TypeError (§9: any closed-form schedule)",
@@ -235,25 +277,44 @@ REASONS = {
 @dataclass(frozen=True)
 class Known:
     key: str
-    applies: Callable[[dict[str, Any], tuple[int, int] | None], bool]
+    applies: Callable[[dict[str, Any], tuple[int, int] | None, str], bool]
 
+
+# The minimal cases of these run a Lightning fit: tests/test_differential_lightning.py.
+LIGHTNING_ONLY = {
+    "issue 18 item 1 (several optimizers)",
+    "issue 18 item 5",
+    "new: epoch-interval LR with a per-step hyperparameter in Lightning",
+}
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known("issue 18 item 1", lambda d, _: _plateau_warmup_alone(d)),
-    Known("new: all-constant per_group", lambda d, _: _constant_per_group_alone(d)),
-    Known("issue 18 item 3", lambda d, _: _layer_decay_absolute(d)),
-    Known("issue 18 item 3 (per_group)", lambda d, _: _per_group_split(d)),
-    Known("new: hyperparameter warmup_stable_decay", lambda d, _: _hyper_wsd(d)),
-    Known("new: whole training rounding", _whole_rounding),
+    Known("issue 18 item 1", lambda d, _, where: where == "alone" and _plateau_warmup(d)),
+    Known(
+        "issue 18 item 1 (several optimizers)",
+        lambda d, _, where: where == "lightning" and _plateau_warmup_entry(d),
+    ),
+    Known("new: all-constant per_group", lambda d, _, __: _constant_per_group_alone(d)),
+    Known("issue 18 item 3", lambda d, _, __: _layer_decay_absolute(d)),
+    Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),
+    Known("new: hyperparameter warmup_stable_decay", lambda d, _, __: _hyper_wsd(d)),
+    Known(
+        "new: epoch-interval LR with a per-step hyperparameter in Lightning",
+        lambda d, _, where: where == "lightning" and _epoch_dict_step_hyper(d),
+    ),
+    Known("new: whole training rounding", lambda d, length, _: _whole_rounding(d, length)),
     Known(
         "new: preview without a model builds a torch optimizer",
-        lambda d, _: any(e.get("optimizer", {}).get("name") == "muon" for e in entries(d)),
+        lambda d, _, __: any(e.get("optimizer", {}).get("name") == "muon" for e in entries(d)),
     ),
 ]
 
 
-def known_failures(data: dict[str, Any], length: tuple[int, int] | None = None) -> list[Known]:
-    """The known differences a case falls under (``length``: steps per epoch and total
-    steps, when known, narrows the rounding entry to the lengths it shows at)."""
-    return [k for k in KNOWN if k.applies(data, length)]
+def known_failures(
+    data: dict[str, Any], length: tuple[int, int] | None = None, where: str = "build"
+) -> list[Known]:
+    """The known differences a case falls under. ``length``: steps per epoch and total
+    steps, when known (narrows the rounding entry to the lengths it shows at); ``where``:
+    ``"build"`` (build, preview, resume), ``"alone"`` (a scheduler config alone, with
+    ``create_scheduler``) or ``"lightning"`` (``configure_optimizers`` in a fit)."""
+    return [k for k in KNOWN if k.applies(data, length, where)]

@@ -33,11 +33,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "print_blob": True,
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
     }
-    settings.register_profile(DIFFERENTIAL, max_examples=60 if slow else 3, **common)
+    settings.register_profile(DIFFERENTIAL, max_examples=60 if slow else 5, **common)
     # A real Lightning fit costs about a second: a sampled subset, never shrunk for long.
     settings.register_profile(
         DIFFERENTIAL_LIGHTNING,
-        max_examples=30 if slow else 4,
+        max_examples=30 if slow else 6,
         phases=(Phase.explicit, Phase.generate),
         **common,
     )

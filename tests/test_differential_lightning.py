@@ -30,7 +30,7 @@ from lightning.pytorch.loggers.logger import Logger
 import nshsched as S
 from _differential import close, quiet
 from _differential_cases import Case, TinyViT, cases, several_cases
-from _differential_known import known_failures
+from _differential_known import REASONS, known_failures
 from _differential_samples import pick
 from _reference import reference, reference_many
 
@@ -195,7 +195,7 @@ def test_fit_matches_reference(
     total = spe * epochs if max_steps == -1 else max_steps
     case = replace(case, spe=spe, total=total, wrapper="none")
     note(f"{batches=} {limit=} {accumulate=} {epochs=} {max_steps=}\n{case}")
-    if known_failures(case.data, (case.spe, case.total)):
+    if known_failures(case.data, (case.spe, case.total), "lightning"):
         reject()
     try:
         config = case.config()
@@ -234,7 +234,7 @@ def test_several_optimizers_fit_matches_reference(
     total = batches * epochs if max_steps == -1 else math.ceil(max_steps / 3)
     case = replace(case, spe=batches, total=total)
     note(f"batches={batches} epochs={epochs} max_steps={max_steps}\n{case}")
-    if known_failures(case.data, (case.spe, case.total)):
+    if known_failures(case.data, (case.spe, case.total), "lightning"):
         reject()
     try:
         config = case.config()
@@ -307,11 +307,7 @@ class LengthProbe(Fit):
         return super().configure_optimizers()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18 item 5: TrainingLength.from_trainer under manual optimization counts "
-    "the steps of all optimizers (§9: it counts training batches)",
-)
+@pytest.mark.xfail(strict=True, reason=f"issue 18 item 5: {REASONS['issue 18 item 5']}")
 def test_known_failure_from_trainer_under_manual_optimization(tmp_path: Path) -> None:
     entries = {
         k: {"optimizer": {"name": "sgd", "lr": 0.1}, "module": k} for k in ("encoder", "actor")
@@ -335,3 +331,43 @@ def test_known_failure_from_trainer_under_manual_optimization(tmp_path: Path) ->
         trainer.fit(module, data)
     assert trainer.fit_loop.total_batch_idx + 1 == 4  # Lightning: 3 optimizers, 12 steps
     assert LengthProbe.seen[0].total_steps == 4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18 item 1 (several optimizers): "
+    + REASONS["issue 18 item 1 (several optimizers)"],
+)
+def test_known_failure_several_optimizers_plateau_with_warmup(tmp_path: Path) -> None:
+    plateau = {"name": "reduce_lr_on_plateau", "monitor": "metric", "patience": 1000}
+    entries = {
+        "encoder": {
+            "optimizer": {"name": "sgd", "lr": 0.1},
+            "module": "encoder",
+            "scheduler": {**plateau, "warmup": {"kind": "steps", "value": 3}},
+        },
+        "rest": {"optimizer": {"name": "adam", "lr": 0.01}, "scheduler": {"name": "cosine"}},
+    }
+    case = Case({"optimizers": entries}, spe=4, total=8, model_name="agent")
+    with quiet():
+        refs = reference_many(case.config(), case.model(), case.length())
+    rows = fit(case, tmp_path, batches=4, accumulate=1, epochs=2, max_steps=-1)
+    for key, ref in refs.items():
+        assert compare(case, rows, ref, key) >= case.total
+
+
+KEY = "new: epoch-interval LR with a per-step hyperparameter in Lightning"
+
+
+@pytest.mark.xfail(strict=True, reason=f"{KEY}: {REASONS[KEY]}")
+def test_known_failure_epoch_schedule_with_step_hyperparameter(tmp_path: Path) -> None:
+    data = {
+        "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 1e-4},
+        "scheduler": {"name": "cosine_annealing_lr", "T_max": 3},  # interval: epoch
+        "hyperparameters": {"weight_decay": {"schedule": {"name": "linear"}}},  # step
+    }
+    case = Case(data, spe=4, total=8)
+    with quiet():
+        ref = reference(case.config(), case.model(), case.length())
+    rows = fit(case, tmp_path, batches=4, accumulate=1, epochs=2, max_steps=-1)
+    assert compare(case, rows, ref, "SGD") >= case.total
