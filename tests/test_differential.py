@@ -70,6 +70,11 @@ def test_every_scheduler_tag_is_modelled(tag: str) -> None:
     require_modelled(tag)
 
 
+def test_a_tag_the_reference_does_not_know_fails() -> None:
+    with pytest.raises(UnknownTag, match="does not know the scheduler tag 'my_schedule'"):
+        require_modelled("my_schedule")
+
+
 @pytest.mark.parametrize("unit", UNITS, ids=str)
 @pytest.mark.parametrize("tag", SCHEDULER_TAGS)
 @settings(PROFILE)
