@@ -43,11 +43,6 @@ def quiet() -> Iterator[None]:
         yield
 
 
-def unwrapped(model: torch.nn.Module) -> torch.nn.Module:
-    inner = getattr(model, "_orig_mod", None) or getattr(model, "module", None)
-    return model if inner is None or isinstance(model, type(inner)) else inner
-
-
 def read(group: dict[str, Any], key: str) -> float:
     if key in group:
         return float(group[key])
@@ -226,14 +221,14 @@ def check_step_to(
             check.at(optimizer, n)
 
 
-def run(case: Any, *, resume_at: int, seek: list[int], preview: bool = True) -> None:
+def run(case: Any, *, resume_at: int, seek: list[int]) -> None:
     """Every comparison of one case; :class:`Rejected` if the library refuses to build it."""
     config = case.config()
     model = case.model()
     build(config, case.wrap(model), case.length())  # Rejected first: then it is a comparison
     refs = references(case, config, model)
     check_stepped(case, config, model, refs)
-    if preview and not case.several:
+    if not case.several:
         check_preview(case, config, model, refs)
     check_resume(case, config, model, refs, resume_at)
     check_step_to(case, config, model, refs, seek)
