@@ -119,6 +119,12 @@ class Case:
         )
 
 
+def library_tags(registry: S.Registry) -> list[str]:
+    """The registry's tags whose class the library defines: what the differential tests
+    enumerate (other test modules register classes of their own at import)."""
+    return [t for t in registry.tags() if registry.get(t).__module__.split(".")[0] == "nshsched"]
+
+
 def lengths(draw) -> tuple[int, int]:
     spe = draw(st.integers(2, 5))
     epochs = draw(st.integers(3, 5))

@@ -28,13 +28,13 @@ from hypothesis import strategies as st
 
 import nshsched as S
 from _differential import Rejected, quiet, run, run_scheduler_alone
-from _differential_cases import Case, cases, lengths, several_cases
+from _differential_cases import Case, cases, lengths, library_tags, several_cases
 from _differential_known import KNOWN, LIGHTNING_ONLY, REASONS, known_failures
 from _differential_samples import Ctx, overrides, pick, sample
 from _reference import TAGS, UnknownTag, interval_of
 
-SCHEDULER_TAGS = S.lr_scheduler_registry.tags()
-OPTIMIZER_TAGS = S.optimizer_registry.tags()
+SCHEDULER_TAGS = library_tags(S.lr_scheduler_registry)
+OPTIMIZER_TAGS = library_tags(S.optimizer_registry)
 UNITS = [None, "steps", "epochs", "fraction"]
 PROFILE = settings.get_profile("nshsched-differential")  # registered in tests/conftest.py
 # torch's LBFGS takes one param group only ("doesn't support per-parameter options").

@@ -29,12 +29,12 @@ from lightning.pytorch.loggers.logger import Logger
 
 import nshsched as S
 from _differential import close, quiet
-from _differential_cases import Case, TinyViT, cases, several_cases
+from _differential_cases import Case, TinyViT, cases, library_tags, several_cases
 from _differential_known import REASONS, known_failures
 from _differential_samples import pick
 from _reference import reference, reference_many
 
-SCHEDULER_TAGS = S.lr_scheduler_registry.tags()
+SCHEDULER_TAGS = library_tags(S.lr_scheduler_registry)
 PROFILE = settings.get_profile("nshsched-differential-lightning")  # tests/conftest.py
 BATCH = 2
 
