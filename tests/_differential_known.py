@@ -118,24 +118,6 @@ def _per_group_split(data: dict[str, Any]) -> bool:
     return False
 
 
-def _plateau_warmup(data: dict[str, Any]) -> bool:
-    """A scheduler alone: plateau with a warmup, or plateau children next to others."""
-    children = list(nested(data))[1:] if data["name"] == "per_group" else [data]
-    plateaus = [c for c in children if c["name"] == "reduce_lr_on_plateau"]
-    if any(p.get("warmup") is not None for p in plateaus):
-        return True
-    return data["name"] == "per_group" and 0 < len(plateaus) < len(children)
-
-
-def _plateau_warmup_entry(data: dict[str, Any]) -> bool:
-    """An entry of an ``OptimizersConfig`` whose schedule is plateau with a warmup."""
-    return "optimizers" in data and any(
-        (e.get("scheduler") or {}).get("name") == "reduce_lr_on_plateau"
-        and e["scheduler"].get("warmup") is not None
-        for e in entries(data)
-    )
-
-
 def _constant_per_group_alone(data: dict[str, Any]) -> bool:
     if "optimizer" in data or "optimizers" in data or data["name"] != "per_group":
         return False  # build() and configure_optimizers() handle it
@@ -231,12 +213,6 @@ def _whole_rounding(data: dict[str, Any], length: tuple[int, int] | None) -> boo
 # holds one minimal case per key). Validation and creation refusals need no predicate: the
 # generated tests reject what the library refuses to build.
 REASONS = {
-    "issue 18 item 1": "create_scheduler refuses reduce_lr_on_plateau with a warmup, and a "
-    "per_group with plateau children next to scheduled ones (§11.1: one Lightning dict for "
-    "every config)",
-    "issue 18 item 1 (several optimizers)": "OptimizersConfig.configure_optimizers refuses "
-    "an entry whose schedule is reduce_lr_on_plateau with a warmup ('needs 2 torch "
-    "schedulers') (§9, §11.1)",
     "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
     "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
     "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
@@ -261,8 +237,6 @@ REASONS = {
     "per_group' (§5: the group's wins)",
     "new: one_cycle_lr rising phase under one step": "one_cycle_lr with pct_start * "
     "total_steps < 1 (total_steps=3, pct_start=0.3) is refused; torch accepts it (§11.1)",
-    "new: plateau next to other schedules": "build() refuses reduce_lr_on_plateau next to a "
-    "hyperparameter schedule, a group's own schedule, or scheduled per_group siblings (§5, §9)",
     "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
     "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
     "1.0 is the whole run)",
@@ -282,18 +256,12 @@ class Known:
 
 # The minimal cases of these run a Lightning fit: tests/test_differential_lightning.py.
 LIGHTNING_ONLY = {
-    "issue 18 item 1 (several optimizers)",
     "issue 18 item 5",
     "new: epoch-interval LR with a per-step hyperparameter in Lightning",
 }
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known("issue 18 item 1", lambda d, _, where: where == "alone" and _plateau_warmup(d)),
-    Known(
-        "issue 18 item 1 (several optimizers)",
-        lambda d, _, where: where == "lightning" and _plateau_warmup_entry(d),
-    ),
     Known("new: all-constant per_group", lambda d, _, __: _constant_per_group_alone(d)),
     Known("issue 18 item 3", lambda d, _, __: _layer_decay_absolute(d)),
     Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),

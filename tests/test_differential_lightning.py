@@ -333,12 +333,8 @@ def test_known_failure_from_trainer_under_manual_optimization(tmp_path: Path) ->
     assert LengthProbe.seen[0].total_steps == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18 item 1 (several optimizers): "
-    + REASONS["issue 18 item 1 (several optimizers)"],
-)
-def test_known_failure_several_optimizers_plateau_with_warmup(tmp_path: Path) -> None:
+def test_several_optimizers_plateau_with_warmup(tmp_path: Path) -> None:
+    # issue 18 item 1 (several optimizers): was refused ('needs 2 torch schedulers')
     plateau = {"name": "reduce_lr_on_plateau", "monitor": "metric", "patience": 1000}
     entries = {
         "encoder": {
