@@ -1,7 +1,9 @@
-"""Optimizer configs: the base class, the registry, and one config per ``torch.optim`` class.
+"""Optimizer configs: the base class, the registry, one config per ``torch.optim`` class,
+and the schedule-free optimizers (:mod:`.schedule_free`).
 
 Importing this package registers the built-in configs. torch is imported only when an
-optimizer is built.
+optimizer is built. timm's optimizers (:mod:`.timm`) are registered by nshsched's
+``nshsched`` entry point when timm is installed, not by this import.
 """
 
 from .adam import (
@@ -29,6 +31,12 @@ from .classic import (
     RpropConfig,
     SGDConfig,
 )
+from .schedule_free import (
+    ScheduleFreeAdamWConfig,
+    ScheduleFreeOptimizerConfigBase,
+    ScheduleFreeRAdamConfig,
+    ScheduleFreeSGDConfig,
+)
 
 __all__ = [
     "ASGDConfig",
@@ -47,6 +55,10 @@ __all__ = [
     "RMSpropConfig",
     "RpropConfig",
     "SGDConfig",
+    "ScheduleFreeAdamWConfig",
+    "ScheduleFreeOptimizerConfigBase",
+    "ScheduleFreeRAdamConfig",
+    "ScheduleFreeSGDConfig",
     "SparseAdamConfig",
     "TorchOptimizerConfigBase",
     "optimizer_registry",
