@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .duration import DurationConfig, EpochsConfig, FractionConfig, StepsConfig, TrainingLength
     from .hyperparameters import HyperparameterScheduleConfig
     from .integrations import hydra
+    from .integrations.schedule_free import ScheduleFreeCallback
     from .layer_decay import LayerDecayConfig
     from .lr_finder import LRFindResult, lr_find
     from .lr_scheduler import (
@@ -78,6 +79,9 @@ if TYPE_CHECKING:
         RAdamConfig,
         RMSpropConfig,
         RpropConfig,
+        ScheduleFreeAdamWConfig,
+        ScheduleFreeRAdamConfig,
+        ScheduleFreeSGDConfig,
         SGDConfig,
         SparseAdamConfig,
         optimizer_registry,
@@ -151,6 +155,10 @@ __all__ = [
     "Registry",
     "RpropConfig",
     "SGDConfig",
+    "ScheduleFreeAdamWConfig",
+    "ScheduleFreeCallback",
+    "ScheduleFreeRAdamConfig",
+    "ScheduleFreeSGDConfig",
     "SequentialPhaseConfig",
     "SequentialSchedulerConfig",
     "SparseAdamConfig",
@@ -244,6 +252,10 @@ _LAZY: dict[str, str] = {
     "SequentialPhaseConfig": ".lr_scheduler",
     "SequentialSchedulerConfig": ".lr_scheduler",
     "SGDConfig": ".optimizer",
+    "ScheduleFreeAdamWConfig": ".optimizer",
+    "ScheduleFreeCallback": ".integrations.schedule_free",
+    "ScheduleFreeRAdamConfig": ".optimizer",
+    "ScheduleFreeSGDConfig": ".optimizer",
     "SparseAdamConfig": ".optimizer",
     "StepDecayConfig": ".lr_scheduler",
     "StepDecayIntervalConfig": ".lr_scheduler",

@@ -110,7 +110,8 @@ class OptimizersConfig(Config):
     ) -> dict[str, tuple[Any, Any | None]]:
         """``{key: (optimizer, scheduler | None)}`` for a plain loop: step each scheduler
         after its optimizer's step (``scheduler.step_to(n)`` for optimizers stepped at
-        different rates, e.g. a policy delay or a GAN's critic steps)."""
+        different rates, e.g. a policy delay or a GAN's critic steps). Schedule-free
+        optimizers come back in train mode: see :meth:`OptimizationConfig.build`."""
         from .runtime.dicts import build_scheduler
 
         out: dict[str, tuple[Any, Any | None]] = {}
@@ -144,18 +145,22 @@ class OptimizersConfig(Config):
         one ``{"optimizer", "lr_scheduler"}`` dict per entry, in order, every scheduler named
         ``lr-<key>`` (a constant one where none is configured), so ``LearningRateMonitor``
         logs ``lr-<key>/<group>``. Step them in ``training_step`` after each optimizer
-        (``self.lr_schedulers()``).
+        (``self.lr_schedulers()``). Schedule-free optimizers get their train/eval modes
+        switched as in :meth:`OptimizationConfig.configure_optimizers`.
 
         Raises:
             ValueError: an entry whose schedule needs several torch schedulers (a plateau
                 schedule with a warmup), or any error of :meth:`owned_parameters`.
         """
+        from .integrations.schedule_free import attach
         from .lr_scheduler.hf import ConstantSchedulerConfig
         from .runtime.dicts import scheduler_dicts
 
         length = self.training_length(lightning_module.trainer)
         out: list[dict[str, Any]] = []
-        for key, optimizer in self._optimizers(lightning_module).items():
+        built = self._optimizers(lightning_module)
+        attach(lightning_module, built.values())  # schedule-free: train/eval modes switched
+        for key, optimizer in built.items():
             entry = self.optimizers[key]
             config = entry.lr_schedule([g["name"] for g in optimizer.param_groups])
             specs = scheduler_dicts(

@@ -53,6 +53,7 @@ __all__ = [
     "ScheduleFreeOptimizerConfigBase",
     "ScheduleFreeRAdamConfig",
     "ScheduleFreeSGDConfig",
+    "ScheduleFreeWarning",
     "is_schedule_free",
 ]
 
@@ -64,6 +65,11 @@ PositiveBeta = Annotated[float, Field(gt=0.0, lt=1.0)]
 
 WarmupSteps = Annotated[int, Field(ge=0)]
 """A number of optimizer steps ``>= 0``."""
+
+
+class ScheduleFreeWarning(UserWarning):
+    """A schedule-free optimizer next to a schedule that lowers the LR (see
+    :func:`nshsched.runtime.decay.decays`): the two work against each other."""
 
 
 def is_schedule_free(optimizer: object) -> bool:
