@@ -20,7 +20,7 @@ import nshsched as S
 def _timm_optim_or_skip() -> None:
     try:
         import timm.optim  # noqa: F401
-    except Exception as error:  # noqa: BLE001 - see tests/test_timm_optimizers.py
+    except Exception as error:
         if "torchvision" not in repr(error) and "torchvision" not in str(error.__cause__ or ""):
             raise
         pytest.skip(f"timm.optim needs torchvision, which does not load here: {error!r}")
@@ -51,7 +51,9 @@ class Blocks(nn.Module):
         super().__init__()
         torch.manual_seed(0)
         self.patch_embed = nn.Linear(4, 6)
-        self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(6, 6), nn.LayerNorm(6)) for _ in range(3))
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.Linear(6, 6), nn.LayerNorm(6)) for _ in range(3)
+        )
         self.norm = nn.LayerNorm(6)
         self.head = nn.Linear(6, 2)
 

@@ -59,6 +59,11 @@ def test_fields_are_the_package_keywords_with_its_defaults(tag: str) -> None:
         ("schedule_free_sgd", {"momentum": 1.0}, r"momentum[\s\S]*less than 1"),
         ("schedule_free_sgd", {"momentum": 0.0}, r"momentum[\s\S]*greater than 0"),
         ("schedule_free_radam", {"r": -1.0}, r"\br\b[\s\S]*greater than or equal"),
+        (
+            "schedule_free_adamw",
+            {"weight_lr_power": 9.0},
+            r"weight_lr_power[\s\S]*less than or equal to 8",
+        ),
         ("schedule_free_radam", {"weight_lr_power": -2}, r"weight_lr_power"),
         ("schedule_free_sgd", {"nesterov": True}, r"nesterov[\s\S]*Extra inputs"),
     ],

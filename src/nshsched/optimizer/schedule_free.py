@@ -66,6 +66,11 @@ PositiveBeta = Annotated[float, Field(gt=0.0, lt=1.0)]
 WarmupSteps = Annotated[int, Field(ge=0)]
 """A number of optimizer steps ``>= 0``."""
 
+AveragingPower = Annotated[float, Field(ge=0.0, le=8.0)]
+"""A power in the averaging weights ``(t + 1) ** r * max_lr ** weight_lr_power``, in
+``[0, 8]``: larger powers overflow a float (the package raises ``OverflowError``, or the
+weights turn ``inf / inf = nan``) within the steps and learning rates configs allow."""
+
 
 class ScheduleFreeWarning(UserWarning):
     """A schedule-free optimizer next to a schedule that lowers the LR (see
@@ -175,7 +180,8 @@ class ScheduleFreeAdamWConfig(ScheduleFreeOptimizerConfigBase):
     Training steps see :math:`y`, evaluation should see :math:`x` (``optimizer.eval()``).
 
     Differs from the package: ``lr`` has no default (the package: 0.0025); the optimizer is
-    built in train mode; ``betas[0]`` must be > 0 (``eval()`` divides by it).
+    built in train mode; ``betas[0]`` must be > 0 (``eval()`` divides by it); ``r`` and
+    ``weight_lr_power`` are at most 8 (beyond, the averaging weights overflow).
 
     References: Defazio et al., *The Road Less Scheduled*, NeurIPS 2024.
 
@@ -203,11 +209,12 @@ class ScheduleFreeAdamWConfig(ScheduleFreeOptimizerConfigBase):
     warmup_steps: WarmupSteps = 0
     """The package's own linear warmup of ``lr`` over this many steps (0: none). An
     nshsched schedule with a ``warmup`` does the same from outside."""
-    r: NonNegative = 0.0
-    """Power :math:`r` of the polynomial weighting of the average (0: uniform)."""
-    weight_lr_power: NonNegative = 2.0
+    r: AveragingPower = 0.0
+    """Power :math:`r` of the polynomial weighting of the average (0: uniform), in
+    ``[0, 8]``."""
+    weight_lr_power: AveragingPower = 2.0
     """Power :math:`p` of the largest LR so far in the averaging weights (down-weights the
-    iterates of a warmup)."""
+    iterates of a warmup), in ``[0, 8]``."""
     foreach: bool = True
     """Use the multi-tensor (``torch._foreach_*``) implementation."""
 
@@ -245,10 +252,11 @@ class ScheduleFreeSGDConfig(ScheduleFreeOptimizerConfigBase):
     """L2 penalty :math:`\\lambda`, applied at :math:`y`."""
     warmup_steps: WarmupSteps = 0
     """The package's own linear warmup of ``lr`` over this many steps (0: none)."""
-    r: NonNegative = 0.0
-    """Power :math:`r` of the polynomial weighting of the average (0: uniform)."""
-    weight_lr_power: NonNegative = 2.0
-    """Power of the largest LR so far in the averaging weights."""
+    r: AveragingPower = 0.0
+    """Power :math:`r` of the polynomial weighting of the average (0: uniform), in
+    ``[0, 8]``."""
+    weight_lr_power: AveragingPower = 2.0
+    """Power of the largest LR so far in the averaging weights, in ``[0, 8]``."""
     foreach: bool = True
     """Use the multi-tensor (``torch._foreach_*``) implementation."""
 
@@ -280,10 +288,11 @@ class ScheduleFreeRAdamConfig(ScheduleFreeOptimizerConfigBase):
     """Added to the denominator for numerical stability."""
     weight_decay: NonNegative = 0.0
     """Weight decay, applied at :math:`y` (decoupled, times ``lr``)."""
-    r: NonNegative = 0.0
-    """Power :math:`r` of the polynomial weighting of the average (0: uniform)."""
-    weight_lr_power: NonNegative = 2.0
-    """Power of the largest LR so far in the averaging weights."""
+    r: AveragingPower = 0.0
+    """Power :math:`r` of the polynomial weighting of the average (0: uniform), in
+    ``[0, 8]``."""
+    weight_lr_power: AveragingPower = 2.0
+    """Power of the largest LR so far in the averaging weights, in ``[0, 8]``."""
     foreach: bool = True
     """Use the multi-tensor (``torch._foreach_*``) implementation."""
     silent_sgd_phase: bool = True
