@@ -313,3 +313,40 @@ def test_cli_list_and_schema_show_timm_optimizers() -> None:
     mapping = json.loads(schema.stdout)["discriminator"]["mapping"]
     assert {f"timm_{INFOS[n].name}" for n in NAMES} <= set(mapping)
     assert "schedule_free_adamw" in mapping
+
+
+# ---------------------------------------------------------------------- docs
+
+DOCS = __import__("pathlib").Path(__file__).resolve().parents[1] / "docs"
+TIMM_MARK = "<!-- timm-example -->"
+
+
+def test_generated_docs_match_the_installed_timm() -> None:
+    sys.path.insert(0, str(DOCS / "scripts"))
+    try:
+        import timm_optimizers as generator
+    finally:
+        sys.path.remove(str(DOCS / "scripts"))
+    page = (DOCS / "optimizers.md").read_text()
+    assert generator.optimizers_page(page) == page, "run python docs/scripts/timm_optimizers.py"
+    reference = (DOCS / "timm_optimizers.md").read_text()
+    assert generator.reference_page() == reference, "run python docs/scripts/timm_optimizers.py"
+    for cls in set(T.config_classes().values()):
+        tag = cls.model_fields["name"].default
+        assert f"| `{tag}` |" in page and f"## `{tag}`" in reference
+
+
+def test_the_timm_examples_of_the_optimizers_page_run() -> None:
+    """The page's blocks marked ``timm-example`` (skipped by tests/test_docs.py, which runs
+    where timm.optim may not load) run here."""
+    lines = (DOCS / "optimizers.md").read_text().splitlines()
+    blocks = []
+    for i, line in enumerate(lines):
+        if line.strip() == TIMM_MARK:
+            assert lines[i + 1].strip() == "<!-- skip-test -->" and lines[i + 2] == "```python"
+            end = lines.index("```", i + 3)
+            blocks.append("\n".join(lines[i + 3 : end]))
+    assert blocks
+    namespace: dict[str, Any] = {"torch": torch, "S": S}
+    for code in blocks:
+        exec(compile(code, "docs/optimizers.md", "exec"), namespace)

@@ -186,7 +186,11 @@ def _docstring(info: Any, class_path: str, bound: Mapping[str, Any], package: st
         f"Builds what ``timm.optim.create_optimizer_v2(params, opt={name!r}, lr=lr, "
         "**fields)`` builds: the fields are the class's keyword arguments, with the defaults "
         "timm's factory binds"
-        + (f" (the registry entry's {dict(bound)!r}" if bound else " (")
+        + (
+            " (the registry entry's " + ", ".join(f"``{k}={v!r}``" for k, v in bound.items())
+            if bound
+            else " ("
+        )
         + ("; " if bound else "")
         + "``weight_decay`` 0 and, where the entry has momentum, ``momentum`` 0.9). "
         "``lr`` is required.",
