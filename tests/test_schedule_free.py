@@ -368,3 +368,45 @@ def test_other_optimizers_get_no_callback(tmp_path: Path) -> None:
     fit = trainer(tmp_path, max_epochs=1)
     fit.fit(Net({"optimizer": {"name": "adamw", "lr": 0.01}}))
     assert not any(isinstance(c, ScheduleFreeCallback) for c in fit.callbacks)
+
+
+class TwoOptimizers(Net):
+    """Manual optimization with S.OptimizersConfig: a schedule-free body, a scheduled head."""
+
+    def __init__(self) -> None:
+        super().__init__(SF)
+        self.automatic_optimization = False
+        self.configs = S.OptimizersConfig.model_validate(
+            {
+                "optimizers": {
+                    "body": {"optimizer": {"name": "schedule_free_sgd", "lr": 0.1}},
+                    "head": {"module": "net.2", "optimizer": {"name": "adamw", "lr": 0.01}},
+                }
+            }
+        )
+
+    def training_step(self, batch: Any, batch_idx: int) -> None:
+        self.train_modes += [m for m in self._modes() if m is not None]
+        x, y = batch
+        optimizers = self.optimizers()
+        for opt in optimizers:
+            opt.zero_grad()
+        self.manual_backward(nn.functional.mse_loss(self.net(x), y))
+        for opt in optimizers:
+            opt.step()
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        if batch_idx == 0 and not self.trainer.sanity_checking:
+            self.val_modes += [m for m in self._modes() if m is not None]
+
+    def configure_optimizers(self) -> Any:
+        return self.configs.configure_optimizers(self)
+
+
+def test_several_optimizers_under_manual_optimization_switch_modes(tmp_path: Path) -> None:
+    model = TwoOptimizers()
+    fit = trainer(tmp_path, max_epochs=2)
+    fit.fit(model)
+    assert sum(isinstance(c, ScheduleFreeCallback) for c in fit.callbacks) == 1
+    assert model.train_modes == [True] * 6 and model.val_modes == [False] * 2
+    assert fit.optimizers[0].param_groups[0]["train_mode"] is False  # after fit

@@ -350,3 +350,17 @@ def test_the_timm_examples_of_the_optimizers_page_run() -> None:
     namespace: dict[str, Any] = {"torch": torch, "S": S}
     for code in blocks:
         exec(compile(code, "docs/optimizers.md", "exec"), namespace)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), True])
+def test_every_number_field_refuses_nan_inf_and_bools(bad: Any) -> None:
+    checked = 0
+    for cls in set(T.config_classes().values()):
+        for key, field in cls.model_fields.items():
+            if "float" not in repr(field.annotation) or "tuple" in repr(field.annotation):
+                continue
+            with pytest.raises(ValidationError) as error:
+                cls.model_validate({"lr": 0.1, key: bad})
+            assert error.value.errors()[0]["loc"][0] == key, (cls.__name__, key)
+            checked += 1
+    assert checked > 300
