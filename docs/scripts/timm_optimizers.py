@@ -5,8 +5,10 @@ torchvision that loads)::
 
     python docs/scripts/timm_optimizers.py
 
-It rewrites the table between the ``timm-table`` markers of ``docs/optimizers.md`` (one row
-per config: tag, bare alias, class, the registry's own defaults) and the whole of
+It rewrites nshsched's snapshot of timm's registry
+(``src/nshsched/optimizer/timm/snapshot.json``, what the configs are made from without
+importing timm), the table between the ``timm-table`` markers of ``docs/optimizers.md`` (one
+row per config: tag, bare alias, class, the registry's own defaults) and the whole of
 ``docs/timm_optimizers.md`` (every config's fields: name, default, meaning).
 ``tests/test_timm_optimizers.py`` fails when either is out of date with the installed timm.
 """
@@ -83,9 +85,14 @@ def optimizers_page(text: str) -> str:
 
 
 def main() -> None:
+    import json
+
+    from nshsched.optimizer import timm as T
+
+    T.SNAPSHOT.write_text(json.dumps(T.describe_registry(), indent=1, sort_keys=True) + "\n")
     OPTIMIZERS_PAGE.write_text(optimizers_page(OPTIMIZERS_PAGE.read_text()))
     REFERENCE_PAGE.write_text(reference_page())
-    print(f"wrote {OPTIMIZERS_PAGE.relative_to(ROOT)} and {REFERENCE_PAGE.relative_to(ROOT)}")
+    print(f"wrote {T.SNAPSHOT}, {OPTIMIZERS_PAGE.relative_to(ROOT)}, {REFERENCE_PAGE.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

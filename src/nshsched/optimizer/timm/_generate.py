@@ -14,7 +14,7 @@ from pydantic import Field, create_model
 from ._fields import OVERRIDES, SPECS, Spec
 from .base import TimmOptimizerConfigBase
 
-__all__ = ["MODULE", "class_name", "make_config", "tag_of"]
+__all__ = ["MODULE", "bound_defaults", "class_name", "describe", "make_config", "tag_of"]
 
 MODULE = "nshsched.optimizer.timm"
 """The module the generated classes live in (and are found in by checkpoints)."""
@@ -116,72 +116,102 @@ def bound_defaults(info: Any, parameters: list[tuple[str, Any, Any]]) -> dict[st
     return defaults
 
 
-def make_config(info: Any) -> type[TimmOptimizerConfigBase]:
-    """The config class of one registry entry (``timm.optim.OptimInfo``)."""
-    name = info.name
+def _plain(value: Any) -> Any:
+    """A default as JSON data: tuples as lists, a ``torch.dtype`` as its name."""
+    value = _plain_default(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def describe(info: Any) -> dict[str, Any]:
+    """What the config of one registry entry (``timm.optim.OptimInfo``) is made from, as
+    JSON data: the snapshot entry (see :data:`nshsched.optimizer.timm.SNAPSHOT`)."""
     lazy = isinstance(info.opt_class, str)
     if lazy:
         class_path = info.opt_class
-        class_short = class_path.rsplit(".", 1)[-1]
         parameters = _lazy_parameters(info)
-        package = PACKAGES.get(class_path.split(".", 1)[0], class_path.split(".", 1)[0])
+        top = class_path.split(".", 1)[0]
+        package = PACKAGES.get(top, top)
     else:
         class_path = f"{info.opt_class.__module__}.{info.opt_class.__qualname__}"
-        class_short = info.opt_class.__name__
         parameters = _signature_parameters(info.opt_class)
         package = None
     defaults = bound_defaults(info, parameters)
+    fields = []
+    for key, class_default, annotation in parameters:
+        default = defaults[key]
+        field: dict[str, Any] = {"name": key}
+        if key != "lr" and default is not inspect.Parameter.empty:
+            field["default"] = _plain(default)
+        field["nullable"] = key != "lr" and (
+            _allows_none(annotation, class_default) or default is None
+        )
+        if key in ("betas", "betas_1d"):
+            field["count"] = len(default) if isinstance(default, tuple) else info.num_betas
+        fields.append(field)
+    return {
+        "name": info.name,
+        "class": class_path,
+        "description": info.description,
+        "package": package,
+        "defaults": {k: _plain(v) for k, v in (info.defaults or {}).items()},
+        "fields": fields,
+    }
 
+
+def make_config(entry: dict[str, Any]) -> type[TimmOptimizerConfigBase]:
+    """The config class of one snapshot entry (see :func:`describe`)."""
+    name, class_path = entry["name"], entry["class"]
+    class_short = class_path.rsplit(".", 1)[-1]
     fields: dict[str, Any] = {"name": (Literal[tag_of(name)], tag_of(name))}
     dtype_fields: list[str] = []
     omitted: list[str] = []
-    for key, class_default, annotation in parameters:
-        default = _plain_default(defaults[key])
+    for field in entry["fields"]:
+        key = field["name"]
+        default = field.get("default", inspect.Parameter.empty)
+        if isinstance(default, list) and key != "ns_coefficients":
+            default = tuple(default)
         spec = OVERRIDES.get((class_short, key)) or SPECS.get(key) or _inferred(default)
         if spec is None:
             omitted.append(key)  # no JSON form (a callable...): the class default applies
             continue
         kind = spec.annotation
-        if key in ("betas", "betas_1d"):
-            count = len(default) if isinstance(default, tuple) else info.num_betas
-            kind = _betas_type(spec, count)
+        if "count" in field:
+            kind = _betas_type(spec, field["count"])
         if key in ("mu_dtype", "precond_dtype", "momentum_dtype"):
             dtype_fields.append(key)
-        if key == "lr":  # always required, always a number
-            fields[key] = (kind, Field(description=spec.doc))
-            continue
-        if _allows_none(annotation, class_default) or default is None:
+        if field["nullable"]:
             kind = kind | None
         if default is inspect.Parameter.empty:
             fields[key] = (kind, Field(description=spec.doc))
         else:
             fields[key] = (kind, Field(default=default, description=spec.doc))
-
-    bound = {k: _plain_default(v) for k, v in (info.defaults or {}).items()}
-    doc = _docstring(info, class_path, bound, package)
+    bound = {k: tuple(v) if isinstance(v, list) else v for k, v in entry["defaults"].items()}
     cls = create_model(  # type: ignore[call-overload]
         class_name(name),
         __base__=TimmOptimizerConfigBase,
         __module__=MODULE,
-        __doc__=doc,
+        __doc__=_docstring(entry, bound),
         **fields,
     )
     cls.timm_name = name
     cls.timm_class_path = class_path
-    cls.timm_description = info.description
+    cls.timm_description = entry["description"]
     cls.timm_defaults = types.MappingProxyType(bound)
-    cls.package = package
+    cls.package = entry["package"]
     cls.dtype_fields = frozenset(dtype_fields)
     cls.omitted = tuple(omitted)
     cls.nesterov_needs_momentum = class_short in ("SGD", "SGDW", "Lars")
     return typing.cast(type[TimmOptimizerConfigBase], cls)
 
 
-def _docstring(info: Any, class_path: str, bound: Mapping[str, Any], package: str | None) -> str:
-    name = info.name
+def _docstring(entry: dict[str, Any], bound: Mapping[str, Any]) -> str:
+    name, class_path, package = entry["name"], entry["class"], entry["package"]
+    description = entry["description"]
     lines = [
         f"timm's ``{name}`` optimizer: ``{class_path}``"
-        + (f" ({info.description})." if info.description else "."),
+        + (f" ({description})." if description else "."),
         "",
         f"Builds what ``timm.optim.create_optimizer_v2(params, opt={name!r}, lr=lr, "
         "**fields)`` builds: the fields are the class's keyword arguments, with the defaults "

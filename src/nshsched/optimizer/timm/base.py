@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 from typing_extensions import Self, override
 
 from ..base import OptimizerConfigBase, Params
@@ -24,6 +26,10 @@ class TimmOptimizerConfigBase(OptimizerConfigBase):
     Subclasses are generated (see :mod:`nshsched.optimizer.timm`): one per registry name,
     whose fields are the class's keyword arguments with the defaults timm's factory binds.
     """
+
+    # The generated classes carry their descriptions in Field(description=...); reading
+    # attribute docstrings from source would search every module for each of ~100 classes.
+    model_config = ConfigDict(use_attribute_docstrings=False)
 
     timm_name: ClassVar[str]
     """The name in timm's registry (``create_optimizer_v2(opt=...)``)."""
@@ -75,22 +81,30 @@ class TimmOptimizerConfigBase(OptimizerConfigBase):
         """The optimizer class (its package imported now).
 
         Raises:
-            ImportError: The class's package (``bitsandbytes``, ``apex``) is not installed;
-                the message names it.
+            ImportError: The class's package (``bitsandbytes``, ``apex``) is not installed
+                (the message names it), or importing it fails (timm without a torchvision
+                that loads).
         """
         module_name, _, attr = cls.timm_class_path.rpartition(".")
+        top = module_name.split(".", 1)[0]
         try:
             module = importlib.import_module(module_name)
-        except ImportError as error:
-            package = cls.package or module_name.split(".", 1)[0]
+        except Exception as error:  # a torchvision that fails to load raises RuntimeError
+            if importlib.util.find_spec(top) is None:
+                package = cls.package or top
+                raise ImportError(
+                    f"{cls.__name__} (timm's {cls.timm_name!r}) needs the package "
+                    f"{package!r} for {cls.timm_class_path}, which is not installed"
+                    + (
+                        " (NVIDIA Apex, built from its source with CUDA)"
+                        if package == "apex"
+                        else f": pip install {package}"
+                    )
+                ) from error
             raise ImportError(
-                f"{cls.__name__} (timm's {cls.timm_name!r}) needs the package {package!r} "
-                f"for {cls.timm_class_path}, which is not installed"
-                + (
-                    " (NVIDIA Apex, built from its source with CUDA)"
-                    if package == "apex"
-                    else f": pip install {package}"
-                )
+                f"{cls.__name__} (timm's {cls.timm_name!r}) cannot import "
+                f"{cls.timm_class_path}: {type(error).__name__}: {error} (timm.optim imports "
+                "timm's models, which need a torchvision that loads with the installed torch)"
             ) from error
         return getattr(module, attr)  # type: ignore[no-any-return]
 
@@ -119,10 +133,26 @@ class TimmOptimizerConfigBase(OptimizerConfigBase):
         """Build the class with every field as a keyword: what
         ``timm.optim.create_optimizer_v2(params, opt=timm_name, **fields)`` builds.
 
+        A field the installed class does not take (the fields follow the snapshot's timm
+        and the newest torch) is left out at its default, and an error otherwise.
+
         Args:
             params: An iterable of parameters or of param-group dicts.
 
         Raises:
             ImportError: The class's package is not installed (``bitsandbytes``, ``apex``).
+            ValueError: A field set to a non-default value that the installed class lacks.
         """
-        return self.optimizer_class()(params, **self.optimizer_kwargs())
+        opt_class = self.optimizer_class()
+        kwargs = self.optimizer_kwargs()
+        parameters = inspect.signature(opt_class).parameters
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            for key in [k for k in kwargs if k not in parameters]:
+                if getattr(self, key) != type(self).model_fields[key].default:
+                    raise ValueError(
+                        f"{type(self).__name__}.{key}={getattr(self, key)!r}: the installed "
+                        f"{self.timm_class_path} has no {key!r} keyword; upgrade its package "
+                        f"or leave {key} at its default"
+                    )
+                del kwargs[key]
+        return opt_class(params, **kwargs)
