@@ -92,7 +92,9 @@ def main() -> None:
     T.SNAPSHOT.write_text(json.dumps(T.describe_registry(), indent=1, sort_keys=True) + "\n")
     OPTIMIZERS_PAGE.write_text(optimizers_page(OPTIMIZERS_PAGE.read_text()))
     REFERENCE_PAGE.write_text(reference_page())
-    print(f"wrote {T.SNAPSHOT}, {OPTIMIZERS_PAGE.relative_to(ROOT)}, {REFERENCE_PAGE.relative_to(ROOT)}")
+    print(
+        f"wrote {T.SNAPSHOT}, {OPTIMIZERS_PAGE.relative_to(ROOT)}, {REFERENCE_PAGE.relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":
