@@ -334,6 +334,7 @@ def test_cli_list_and_schema_show_timm_optimizers() -> None:
     )
     assert listed.returncode == 0, listed.stderr[-2000:]
     assert "timm_lion" in listed.stdout and "timm_clion" in listed.stdout
+    assert "timm's lion (Lion): Evolved Sign Momentum" in listed.stdout  # timm's description
     schema = subprocess.run(
         [sys.executable, "-m", "nshsched", "schema", "optimizer"],
         capture_output=True,

@@ -203,7 +203,18 @@ def make_config(entry: dict[str, Any]) -> type[TimmOptimizerConfigBase]:
     cls.dtype_fields = frozenset(dtype_fields)
     cls.omitted = tuple(omitted)
     cls.nesterov_needs_momentum = class_short in ("SGD", "SGDW", "Lars")
+    cls.__summary__ = _summary(entry)  # type: ignore[attr-defined]  # `nshsched list`
     return typing.cast(type[TimmOptimizerConfigBase], cls)
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    """timm's own description of the entry, as one sentence naming the class."""
+    description = str(entry["description"]).strip().rstrip(".")
+    short = entry["class"].rsplit(".", 1)[-1]
+    if description.startswith(f"torch.optim.{short}"):  # "torch.optim.SGD, ...": said below
+        description = description[len(f"torch.optim.{short}") :].lstrip(" ,")
+    text = f"timm's {entry['name']} ({short})"
+    return f"{text}: {description}." if description else f"{text}."
 
 
 def _docstring(entry: dict[str, Any], bound: Mapping[str, Any]) -> str:
