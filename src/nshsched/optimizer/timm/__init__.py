@@ -25,7 +25,6 @@ when an optimizer is built.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 from pathlib import Path
@@ -143,7 +142,7 @@ def register(*, required: bool = False) -> list[str]:
     """
     from ..base import optimizer_registry
 
-    if importlib.util.find_spec("timm") is None:
+    if installed_version() is None:  # from timm's metadata: timm is not imported
         if required:
             raise ImportError("timm's optimizers need timm: pip install timm")
         return []

@@ -19,6 +19,15 @@ if TYPE_CHECKING:
 __all__ = ["TimmOptimizerConfigBase"]
 
 
+def _installed(module: str) -> bool:
+    """Whether the top-level ``module`` can be found (a half-imported module in
+    ``sys.modules`` without a spec counts as installed)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ValueError:
+        return True
+
+
 class TimmOptimizerConfigBase(OptimizerConfigBase):
     """An optimizer of timm's registry (``timm.optim.list_optimizers()``), built as
     ``timm.optim.create_optimizer_v2(params, opt=timm_name, **fields)`` builds it.
@@ -90,7 +99,7 @@ class TimmOptimizerConfigBase(OptimizerConfigBase):
         try:
             module = importlib.import_module(module_name)
         except Exception as error:  # a torchvision that fails to load raises RuntimeError
-            if importlib.util.find_spec(top) is None:
+            if not _installed(top):
                 package = cls.package or top
                 raise ImportError(
                     f"{cls.__name__} (timm's {cls.timm_name!r}) needs the package "
