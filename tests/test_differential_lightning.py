@@ -32,6 +32,7 @@ from _differential import close, quiet
 from _differential_cases import Case, TinyViT, cases, library_tags, several_cases
 from _differential_known import REASONS, known_failures
 from _differential_samples import pick
+from _helpers.processes import in_fresh_process
 from _reference import reference, reference_many
 
 SCHEDULER_TAGS = library_tags(S.lr_scheduler_registry)
@@ -256,6 +257,7 @@ def test_several_optimizers_fit_matches_reference(
         assert compare(case, rows, ref, key) >= case.total
 
 
+@in_fresh_process  # it forks: see in_fresh_process
 def test_ddp_fork_fit_matches_reference(tmp_path: Path) -> None:
     """Two processes: 10 samples, 5 batches of 2 per process (DistributedSampler), windows
     of 2 -> 3 optimizer steps an epoch; layer decay, no weight decay, a group's own

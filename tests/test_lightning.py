@@ -17,6 +17,7 @@ L = pytest.importorskip("lightning.pytorch")
 
 import nshsched as S  # noqa: E402
 from _helpers.lightning import loader, logged_rows, monitored_trainer, tiny_trainer  # noqa: E402
+from _helpers.processes import in_fresh_process  # noqa: E402
 from nshsched import TrainingLength  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -242,6 +243,7 @@ def test_learning_rate_monitor_logs_a_column_per_group(tmp_path: Path) -> None:
         assert f"lr-SGD/{name}" in header
 
 
+@in_fresh_process  # it forks: see in_fresh_process
 def test_ddp_fork_two_processes(tmp_path: Path) -> None:
     config = S.OptimizationConfig.model_validate(
         {

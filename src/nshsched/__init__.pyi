@@ -90,6 +90,10 @@ from .optimizer.classic import ASGDConfig as ASGDConfig
 from .optimizer.classic import RMSpropConfig as RMSpropConfig
 from .optimizer.classic import RpropConfig as RpropConfig
 from .optimizer.classic import SGDConfig as SGDConfig
+from .optimizer.schedule_free import ScheduleFreeAdamWConfig as ScheduleFreeAdamWConfig
+from .optimizer.schedule_free import ScheduleFreeRAdamConfig as ScheduleFreeRAdamConfig
+from .optimizer.schedule_free import ScheduleFreeSGDConfig as ScheduleFreeSGDConfig
+from .optimizer.schedule_free_modes import ScheduleFreeCallback as ScheduleFreeCallback
 from .optimizer.structured import LBFGSConfig as LBFGSConfig
 from .optimizer.structured import MuonConfig as MuonConfig
 from .runtime.checks import HorizonWarning as HorizonWarning

@@ -114,3 +114,38 @@ def assert_clean_error(result: Any, code: int, *fragments: str) -> None:
     assert "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
+
+
+_FRESH = "NSHSCHED_TEST_FRESH_PROCESS"
+
+
+def in_fresh_process(test: Any) -> Any:
+    """Run the decorated test in a fresh interpreter (``python -m pytest <its node id>``).
+
+    For tests that fork (Lightning's ``ddp_fork``): a fork copies the parent's threads'
+    locks but not the threads, so a process that earlier tests filled with worker threads
+    (torch.compile, thread pools) can deadlock in the child. The fresh run imports only the
+    test's module; its failure fails this test with its output.
+    """
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if os.environ.get(_FRESH) == "1":
+            return test(*args, **kwargs)
+        nodeid = os.environ["PYTEST_CURRENT_TEST"].rsplit(" (", 1)[0]
+        env = {**os.environ, _FRESH: "1", "PYTEST_ADDOPTS": ""}
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", nodeid],
+            cwd=TESTS.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, (result.stdout[-4000:], result.stderr[-2000:])
+        assert " passed" in result.stdout and "deselected" not in result.stdout, result.stdout
+        return None
+
+    return wrapper

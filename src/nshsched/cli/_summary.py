@@ -62,6 +62,9 @@ BUILTIN_SUMMARIES: dict[str, str] = {
     "radam": "RAdam: Adam with a rectified adaptive term.",
     "rmsprop": "RMSprop: steps scaled by a running average of squared gradients.",
     "rprop": "Rprop: resilient backpropagation on the signs of full-batch gradients.",
+    "schedule_free_adamw": "Schedule-free AdamW: averages its iterates instead of decaying the learning rate.",
+    "schedule_free_radam": "Schedule-free RAdam: averaged iterates, no warmup or decay needed.",
+    "schedule_free_sgd": "Schedule-free SGD: averages its iterates instead of decaying the learning rate.",
     "sgd": "Stochastic gradient descent, optionally with (Nesterov) momentum.",
     "sparse_adam": "Adam for sparse gradients, such as sparse embeddings.",
 }

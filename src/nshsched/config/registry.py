@@ -242,7 +242,8 @@ class Registry(PydanticHooks, Generic[TBase]):
         """A block whose registrations (and unregistrations) are undone when it ends.
 
         On exit the registry holds exactly what it held on entry, whatever happened inside
-        (for tests and experiments). Not meant to overlap with registrations made by other
+        (for tests and experiments). Installed plugins (:mod:`nshsched.plugins`) are loaded
+        on entry, so that their classes, registered once per process, are not undone. Not meant to overlap with registrations made by other
         threads at the same time: those are undone too.
 
         Example:
@@ -260,6 +261,9 @@ class Registry(PydanticHooks, Generic[TBase]):
             False
         """
         self._loaded()
+        from .plugins import on_unknown_tag
+
+        on_unknown_tag()  # installed plugins load now, outside the block: never undone
         with self._lock:
             saved = self._state
         try:

@@ -124,6 +124,14 @@ class OptimizationConfig(Config):
                 f"optimizer {self.optimizer.name!r} has no weight_decay, but "  # type: ignore[attr-defined]
                 f"no_weight_decay={self.no_weight_decay} or a group sets weight_decay"
             )
+        self.optimizer.check_schedules(
+            [("scheduler", self.scheduler)]
+            + [
+                (f"param group {g.name!r}'s scheduler", g.scheduler)
+                for g in self.param_groups
+                if not isinstance(g.scheduler, str)
+            ]
+        )
         return self
 
     # ------------------------------------------------------------------ param groups
@@ -269,6 +277,12 @@ class OptimizationConfig(Config):
     ) -> tuple[Optimizer, Any | None]:
         """The optimizer and scheduler for a plain PyTorch loop.
 
+        A schedule-free optimizer (``schedule_free_adamw``, ``schedule_free_sgd``,
+        ``schedule_free_radam``) comes back in train mode, ready to step. The loop calls
+        ``optimizer.eval()`` before evaluating the model or saving a checkpoint (the
+        parameters then hold the averaged weights) and ``optimizer.train()`` before the next
+        training step (a step in eval mode raises).
+
         Closed-form schedules (every built-in one but plateau, and ``per_group`` of them)
         come back as one scheduler to step after every ``optimizer.step()``, whatever their
         ``interval``: an ``interval: epoch`` schedule is read at each optimizer step and
@@ -330,6 +344,11 @@ class OptimizationConfig(Config):
     def configure_optimizers(self, lightning_module: Any) -> Any:
         """What ``LightningModule.configure_optimizers`` returns.
 
+        With a schedule-free optimizer (``schedule_free_adamw``...), a
+        :class:`~nshsched.optimizer.schedule_free_modes.ScheduleFreeCallback` is added to the
+        trainer: training steps run in train mode; validation, test, prediction, saved
+        checkpoints and the model after ``fit`` see the eval-mode (averaged) weights.
+
         Returns:
             ``{"optimizer": opt}`` without a schedule; ``{"optimizer": opt, "lr_scheduler":
             {...}}`` (Lightning's scheduler dict) with one; and Lightning's list form
@@ -341,9 +360,11 @@ class OptimizationConfig(Config):
                 trainer's settings (see :func:`nshsched.runtime.dicts.check_monitor_visible`),
                 or any error of :meth:`torch_param_groups` and ``TrainingLength.from_trainer``.
         """
+        from ..optimizer.schedule_free_modes import attach
         from ..runtime.dicts import check_monitor_visible
 
         optimizer = self.create_optimizer(lightning_module)
+        attach(lightning_module, [optimizer])  # schedule-free: train/eval modes switched
         specs = self.scheduler_dicts(optimizer, lightning_module)
         trainer = getattr(lightning_module, "trainer", None)
         for spec in specs:

@@ -101,7 +101,8 @@ class OptimizersConfig(Config):
     ) -> dict[str, tuple[Any, Any | None]]:
         """``{key: (optimizer, scheduler | None)}`` for a plain loop: step each scheduler
         after its optimizer's step (``scheduler.step_to(n)`` for optimizers stepped at
-        different rates, e.g. a policy delay or a GAN's critic steps)."""
+        different rates, e.g. a policy delay or a GAN's critic steps). Schedule-free
+        optimizers come back in train mode: see :meth:`OptimizationConfig.build`."""
         owned = self.owned_parameters(model)
         return {
             key: entry.build(model, length, named=owned[key])
@@ -123,7 +124,8 @@ class OptimizersConfig(Config):
         one ``{"optimizer", "lr_scheduler"}`` dict per entry, in order, every scheduler named
         ``lr-<key>`` (a constant one where none is configured), so ``LearningRateMonitor``
         logs ``lr-<key>/<group>``. Step them in ``training_step`` after each optimizer
-        (``self.lr_schedulers()``).
+        (``self.lr_schedulers()``). Schedule-free optimizers get their train/eval modes
+        switched as in :meth:`OptimizationConfig.configure_optimizers`.
 
         Raises:
             ValueError: an entry whose schedule needs several torch schedulers (a
@@ -131,13 +133,19 @@ class OptimizersConfig(Config):
                 :meth:`owned_parameters`.
         """
         from ..lr_scheduler.hf import ConstantSchedulerConfig
+        from ..optimizer.schedule_free_modes import attach
         from ..runtime.dicts import scheduler_dicts
 
         length = self.training_length(lightning_module.trainer)
         owned = self.owned_parameters(lightning_module)
         out: list[dict[str, Any]] = []
+        built = {
+            key: entry.create_optimizer(lightning_module, named=owned[key])
+            for key, entry in self.optimizers.items()
+        }
+        attach(lightning_module, built.values())  # schedule-free: train/eval modes switched
         for key, entry in self.optimizers.items():
-            optimizer = entry.create_optimizer(lightning_module, named=owned[key])
+            optimizer = built[key]
             specs = entry.scheduler_dicts(optimizer, length, per_step=True) or scheduler_dicts(
                 ConstantSchedulerConfig(), optimizer, length, per_step=True
             )

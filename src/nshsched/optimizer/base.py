@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import model_validator
@@ -33,6 +33,12 @@ class OptimizerConfigBase(Config):
     Configs of ``torch.optim`` classes derive from :class:`TorchOptimizerConfigBase`, which
     implements :meth:`create_optimizer` from the fields.
     """
+
+    def check_schedules(self, schedules: Sequence[tuple[str, Any]]) -> None:
+        """Called when an :class:`~nshsched.OptimizationConfig` with this optimizer is
+        validated, with the schedules that will drive it (``(where, config)`` pairs, e.g.
+        ``("scheduler", CosineSchedulerConfig(...))``): a subclass that does not go well
+        with some schedules warns or raises here. The default accepts every schedule."""
 
     @abstractmethod
     def create_optimizer(self, params: Params) -> Optimizer:
