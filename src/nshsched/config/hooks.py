@@ -34,7 +34,13 @@ class PydanticHooks:
         def _find(self, tag: str) -> tuple[str, type[BaseModel]] | None: ...
         def _unknown_message(self, tag: object) -> str: ...
         def _safe_tag(self, cls: type[BaseModel]) -> str: ...
+        def _tag_list(self) -> str: ...
         def tags(self) -> list[str]: ...
+
+    @property
+    def type_name(self) -> str:
+        """How messages name a value of this registry's type (``LRSchedulerConfig``)."""
+        return getattr(self, "_type_name", None) or self.base_cls.__name__
 
     def _validate(self, value: Any, info: core_schema.ValidationInfo | None) -> BaseModel:
         value = to_plain(value)  # an OmegaConf DictConfig (Hydra) reads as its plain dict
@@ -47,32 +53,25 @@ class PydanticHooks:
                 "unregistered_class",
                 "{cls} is not registered in the {base} registry; decorate it with "
                 "@<registry>.register",
-                {"cls": cls.__qualname__, "base": self.base_cls.__name__},
+                {"cls": cls.__qualname__, "base": self.type_name},
             )
+        expected = f"a mapping {{{self.discriminator}: <tag>, ...}} for {self.type_name}"
         if not isinstance(value, Mapping):
             raise PydanticCustomError(
                 "registry_type",
-                "expected a mapping with a {disc} key naming a {base}, got {kind}",
-                {
-                    "disc": repr(self.discriminator),
-                    "base": self.base_cls.__name__,
-                    "kind": type(value).__name__,
-                },
+                "expected {expected}",
+                {"expected": expected, "kind": type(value).__name__},
             )
         if self.discriminator not in value:
             raise PydanticCustomError(
                 "missing_tag",
                 "missing {disc}: which {base}? registered: {tags}",
-                {
-                    "disc": repr(self.discriminator),
-                    "base": self.base_cls.__name__,
-                    "tags": ", ".join(self.tags()),
-                },
+                {"disc": repr(self.discriminator), "base": self.type_name, "tags": self._tag_list()},
             )
         tag = value[self.discriminator]
         found = self._find(tag) if isinstance(tag, str) else None
         if found is None:
-            raise PydanticCustomError("unknown_tag", self._unknown_message(tag).replace("{", "{{"))
+            raise PydanticCustomError("unknown_tag", self._unknown_message(tag))
         canonical, cls = found
         data = dict(value)
         data[self.discriminator] = canonical
@@ -147,6 +146,6 @@ def _core_ref(schema: Mapping[str, Any]) -> str | None:
     """The definition reference of a model's core schema, where pydantic gave it one."""
     if "ref" in schema:
         return typing.cast(str, schema["ref"])
-    if schema.get("type") == "definitions":
-        return _core_ref(schema["schema"])
+    if schema.get("type") in ("definitions", "function-wrap", "function-before", "function-after"):
+        return _core_ref(schema["schema"])  # a config's error-cleaning wrap around its model
     return None

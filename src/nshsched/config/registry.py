@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import importlib
+import os
 import re
 import threading
 import typing
@@ -19,8 +20,11 @@ import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import CoreConfig, SchemaValidator
 
+from ..loading.quote import quote, shorten
+from .errors import retitle, titled
 from .hooks import PydanticHooks
 
 __all__ = ["RegistrationError", "Registry"]
@@ -96,6 +100,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         self._state = _State({}, {})
         self._lock = threading.RLock()  # serializes writers; readers use one _state snapshot
         self._adapter: TypeAdapter[Any] | None = None  # built on first construct()
+        self._type_name: str | None = None  # set by public_type()
         # One set per JSON-schema generator: the classes whose schema is being written,
         # so that a recursive registry (sequential -> phase -> any scheduler) emits a $ref.
         self._json_seen: weakref.WeakKeyDictionary[Any, set[type[BaseModel]]] = (
@@ -354,21 +359,106 @@ class Registry(PydanticHooks, Generic[TBase]):
         """
         if self._adapter is None:
             self._adapter = TypeAdapter(typing.Annotated[self.base_cls, self])  # type: ignore[arg-type]
-        return typing.cast(TBase, self._adapter.validate_python(data))
+        try:
+            return typing.cast(TBase, self._adapter.validate_python(data))
+        except ValidationError as e:
+            raise retitle(e, self.title_for(data), data=data) from None
+
+    def from_file(self, path: str | os.PathLike[str]) -> TBase:
+        """The config held by a YAML or JSON file (read safely), validated through this
+        registry (its tag picks the class).
+
+        Raises:
+            ConfigValidationError: Not a valid config; titled with the file's name.
+            nshsched.loading.limits.ConfigFileError: The file cannot be read or parsed.
+        """
+        from ..loading.yaml_files import load_file
+
+        data = load_file(path)
+        with titled(f"{os.fspath(path)} ({self.title_for(data)})", data=data):
+            return self.construct(data)
+
+    def title_for(self, data: Any) -> str:
+        """The title of an error about ``data``: the class its tag names, else the type."""
+        tag = data.get(self.discriminator) if isinstance(data, Mapping) else None
+        found = self._find(tag) if isinstance(tag, str) else None
+        return found[1].__name__ if found is not None else self.type_name
+
+    def public_type(self, alias: Any, name: str) -> None:
+        """Name ``alias`` (``Annotated[base_cls, self]``) ``name`` in messages, and make a
+        ``TypeAdapter`` of it raise :class:`~nshsched.ConfigValidationError` titled like
+        :meth:`construct` (pydantic would title it ``function-plain[...]``).
+
+        A ``TypeAdapter`` uses the schema, validator and serializer a type carries, as it
+        does for a model class; validating a field of this type anywhere is unchanged.
+        """
+        self._type_name = name
+        adapter: TypeAdapter[Any] = TypeAdapter(alias)
+        adapter.rebuild(force=True)
+        alias.__pydantic_core_schema__ = adapter.core_schema
+        alias.__pydantic_validator__ = _TitledValidator(self, adapter.core_schema)
+        alias.__pydantic_serializer__ = adapter.serializer
+
+    _TAGS_SHOWN = 40
+
+    def _tag_list(self) -> str:
+        tags = self.tags()
+        shown = ", ".join(tags[: self._TAGS_SHOWN])
+        if len(tags) > self._TAGS_SHOWN:
+            shown += f", ... ({len(tags) - self._TAGS_SHOWN} more: `nshsched list`)"
+        return shown
 
     def _unknown_message(self, tag: object) -> str:
-        what = self.base_cls.__name__
-        tags = self.tags()
-        msg = f"unknown {self.discriminator} {tag!r} for {what}; registered: {', '.join(tags)}"
+        msg = (
+            f"unknown {self.discriminator} {quote(tag, 80)} for {self.type_name}; "
+            f"registered: {self._tag_list()}"
+        )
         if isinstance(tag, str):
-            by_key = {_normalize(t): t for t in tags}
-            close = difflib.get_close_matches(_normalize(tag), list(by_key), n=1, cutoff=0.6)
+            by_key = {_normalize(t): t for t in self.tags()}
+            close = difflib.get_close_matches(
+                _normalize(shorten(tag, 100)), list(by_key), n=1, cutoff=0.6
+            )
             if close:
                 msg += f" (did you mean {by_key[close[0]]!r}?)"
-        return msg
+        return msg + (
+            ". A class of your own is known once its module is imported: import it before "
+            "validating, or `--import MODULE` / NSHSCHED_IMPORT=MODULE for the command line, "
+            "or an entry point in the `nshsched` group for a package"
+        )
 
     def _safe_tag(self, cls: type[BaseModel]) -> str:
         try:
             return self._tag_of(cls)
         except RegistrationError:
             return ""
+
+
+class _TitledValidator:
+    """The validator a ``TypeAdapter`` of a registry type uses: pydantic's, with errors
+    raised as :class:`~nshsched.ConfigValidationError` titled like ``construct``."""
+
+    def __init__(self, registry: Registry[Any], schema: Any) -> None:
+        self.registry = registry
+        self.inner = SchemaValidator(schema, CoreConfig(title=registry.type_name))
+        self.title = registry.type_name
+
+    def validate_python(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.inner.validate_python(data, *args, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, self.registry.title_for(data), data=data) from None
+
+    def validate_json(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.inner.validate_json(data, *args, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, self.registry.type_name) from None
+
+    def validate_strings(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.inner.validate_strings(data, *args, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, self.registry.title_for(data), data=data) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -286,3 +286,4 @@ lr_scheduler_registry: Registry[LRSchedulerConfigBase] = Registry(
 
 LRSchedulerConfig: TypeAlias = Annotated[LRSchedulerConfigBase, lr_scheduler_registry]
 """A field accepting any registered scheduler config."""
+lr_scheduler_registry.public_type(LRSchedulerConfig, "LRSchedulerConfig")
