@@ -228,7 +228,10 @@ def test_sequential_round_trips_and_accepts_aliases() -> None:
             r"phases\[0\]\.duration: only the last phase may omit its duration",
         ),
         ([{"schedule": {"name": "constant"}, "duration": -1}], r"duration"),
-        ([{"schedule": {"name": "constant"}, "length": 3}], r"phases\.0\.length: not a field of SequentialPhaseConfig"),
+        (
+            [{"schedule": {"name": "constant"}, "length": 3}],
+            r"phases\.0\.length: not a field of SequentialPhaseConfig",
+        ),
         ([{"schedule": {"name": "cosinus"}}], r"cosinus"),
     ],
 )

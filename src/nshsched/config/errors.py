@@ -125,7 +125,8 @@ def field_error(
     """
     where = (loc,) if isinstance(loc, str) else tuple(loc)
     return ValidationError.from_exception_data(
-        "field_error", [{"type": _custom("value_error", problem, fix), "loc": where, "input": value}]
+        "field_error",
+        [{"type": _custom("value_error", problem, fix), "loc": where, "input": value}],
     )
 
 

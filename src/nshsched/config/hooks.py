@@ -66,7 +66,11 @@ class PydanticHooks:
             raise PydanticCustomError(
                 "missing_tag",
                 "missing {disc}: which {base}? registered: {tags}",
-                {"disc": repr(self.discriminator), "base": self.type_name, "tags": self._tag_list()},
+                {
+                    "disc": repr(self.discriminator),
+                    "base": self.type_name,
+                    "tags": self._tag_list(),
+                },
             )
         tag = value[self.discriminator]
         found = self._find(tag) if isinstance(tag, str) else None
