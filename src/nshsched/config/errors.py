@@ -113,20 +113,32 @@ def titled(title: str, *, data: Any = None, model: type | None = None) -> Iterat
 
 
 def field_error(
-    loc: str | Sequence[str | int], problem: str, value: Any, fix: str | None = None
+    loc: str | Sequence[str | int],
+    problem: str,
+    value: Any,
+    fix: str | None = None,
+    *,
+    quoted: bool = True,
 ) -> ValidationError:
     """An error located at ``loc`` (a field name or a path), to raise in a validator: a
     rule linking two fields is then reported at the field to change, not at the config.
 
+    Args:
+        loc: The field (or path) to change.
+        problem: What is wrong.
+        value: The value given (``input`` of the error).
+        fix: How to fix it, where known.
+        quoted: ``problem`` already shows the value (no ``(got ...)`` is added).
+
     Example:
-        >>> error = field_error("warmup", "longer than total=10", 20, "shorten it")
+        >>> error = field_error("warmup", "warmup=20 must be <= total=10", 20, "shorten it")
         >>> error.errors()[0]["loc"], error.errors()[0]["msg"]
-        (('warmup',), 'longer than total=10; shorten it')
+        (('warmup',), 'warmup=20 must be <= total=10; shorten it')
     """
     where = (loc,) if isinstance(loc, str) else tuple(loc)
+    kind = _custom("value_error", problem, fix, **({"quoted": True} if quoted else {}))
     return ValidationError.from_exception_data(
-        "field_error",
-        [{"type": _custom("value_error", problem, fix), "loc": where, "input": value}],
+        "field_error", [{"type": kind, "loc": where, "input": value}]
     )
 
 
@@ -170,7 +182,8 @@ _NO_INPUT_TYPES = frozenset({"missing", "unknown_tag", "missing_tag", "unregiste
 def _shows_input(e: Mapping[str, Any]) -> bool:
     if e["type"] in _NO_INPUT_TYPES or "input" not in e:
         return False
-    if "got " in str((e.get("ctx") or {}).get("problem", e["msg"])):
+    ctx = e.get("ctx") or {}
+    if ctx.get("quoted") or "got " in str(ctx.get("problem", e["msg"])):
         return False  # the message quotes the value itself
     # a whole mapping or config (a rule between fields): the message names the values
     return not isinstance(e["input"], Mapping | BaseModel)
