@@ -3,14 +3,27 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..config.errors import MAX_ERRORS_SHOWN, ConfigValidationError, cap_message, retitle
+from ..loading.quote import shorten
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-__all__ = ["MAX_ERRORS_SHOWN", "CLIError", "UsageError", "cap_message", "format_validation_error"]
+__all__ = [
+    "MAX_ERRORS_SHOWN",
+    "MAX_MESSAGE_LINES",
+    "CLIError",
+    "UsageError",
+    "cap_message",
+    "format_validation_error",
+    "report",
+]
+
+MAX_MESSAGE_LINES = 40
+"""The most lines of one error message printed."""
 
 
 class CLIError(Exception):
@@ -26,3 +39,11 @@ def format_validation_error(error: ValidationError, data: Any = None) -> str:
     if not isinstance(error, ConfigValidationError):
         error = retitle(error, error.title, data=data)
     return str(error)
+
+
+def report(prog: str, message: str) -> None:
+    """``prog: error: message`` on stderr, every line and the number of lines bounded."""
+    lines = [shorten(line, 600) for line in message.splitlines() or [""]]
+    if len(lines) > MAX_MESSAGE_LINES:
+        lines = [*lines[:MAX_MESSAGE_LINES], f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)"]
+    print(f"{prog}: error: " + "\n".join(lines), file=sys.stderr)

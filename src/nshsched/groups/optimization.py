@@ -134,6 +134,35 @@ class OptimizationConfig(Config):
         group = next((g for g in self.param_groups if g.name == name), None)
         return group_options(group, getattr(self.optimizer, "lr", None))
 
+    def optimizer_defaults(self) -> dict[str, Any]:
+        """The optimizer's options as torch keeps them in ``optimizer.defaults``: every field
+        of :attr:`optimizer` but its tag, read from the config alone (no torch)."""
+        fields = type(self.optimizer).model_fields
+        return {key: getattr(self.optimizer, key) for key in fields if key != "name"}
+
+    def group_dicts(self) -> list[dict[str, Any]]:
+        """The param groups of this config without a model (and without torch): each
+        configured group, then ``default``, as dicts holding what its torch param group
+        would hold but the parameters: the optimizer's options (:meth:`optimizer_defaults`),
+        ``name``, and the group's own ``lr`` (or ``lr × lr_scale``) and ``weight_decay``.
+
+        What a schedule is compiled against to be previewed or checked for a training
+        length from the config alone (``nshsched validate --total-steps``); with a model,
+        :meth:`torch_param_groups` gives the real ones (layer-decay parts, ``_no_decay``
+        siblings).
+
+        Example:
+            >>> import nshsched as S
+            >>> cfg = S.OptimizationConfig.model_validate({
+            ...     "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+            ...     "param_groups": [{"name": "head", "params": ["fc.*"], "lr_scale": 10}]})
+            >>> [(g["name"], g["lr"], g["momentum"]) for g in cfg.group_dicts()]
+            [('head', 1.0, 0.9), ('default', 0.1, 0.9)]
+        """
+        defaults = self.optimizer_defaults()
+        names = [g.name for g in self.param_groups] + [DEFAULT_GROUP]
+        return [{**defaults, "name": name, **self.group_options(name)} for name in names]
+
     def torch_param_groups(
         self, module: torch.nn.Module, *, named: list[tuple[str, Any]] | None = None
     ) -> list[dict[str, Any]]:
