@@ -124,7 +124,29 @@ class OptimizationConfig(Config):
                 f"optimizer {self.optimizer.name!r} has no weight_decay, but "  # type: ignore[attr-defined]
                 f"no_weight_decay={self.no_weight_decay} or a group sets weight_decay"
             )
+        self._warn_unused_lr()
         return self
+
+    def _warn_unused_lr(self) -> None:
+        """Warn when an absolute global schedule sets every LR from step 0, so the
+        optimizer's ``lr`` is never used (a group with its own ``lr`` would use it as the
+        base of its ratio; a group kept constant or on a relative schedule, as its LR)."""
+        lr = getattr(self.optimizer, "lr", None)
+        first = self.scheduler.absolute_lr() if self.scheduler is not None else None
+        if first is None or not isinstance(lr, int | float):
+            return
+        for group in self.param_groups:
+            own = group.scheduler
+            if group.lr is not None or own is None:
+                return
+            if not isinstance(own, str) and own.absolute_lr() is None:
+                return
+        warn(
+            f"optimizer.lr={lr:g} is not used: scheduler {self.scheduler.name} sets absolute "  # type: ignore[union-attr]
+            f"learning rates from step 0 (first {first:g}); change the LRs in the schedule "
+            "instead (a group's lr_scale still scales them)",
+            UserWarning,
+        )
 
     # ------------------------------------------------------------------ param groups
 

@@ -175,6 +175,13 @@ class LRSchedulerConfigBase(Config):
         """The whole training in scheduler steps (a partial last one counts)."""
         return max(1, math.ceil(length.total_steps / self.steps_per_unit(length)))
 
+    def absolute_lr(self) -> float | None:
+        """The first LR of a schedule whose learning rates are all absolute from step 0 on
+        (so the optimizer's ``lr`` sets none of them: ``step_decay`` and
+        ``exponential_decay`` whose first interval starts at 0); ``None`` for a schedule
+        that uses the base LR."""
+        return None
+
     def uses_total(self) -> bool:
         """Whether the schedule depends on the training's total length other than through
         durations (a default "whole training"). Part of the resume fingerprint: a schedule

@@ -268,6 +268,16 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
         """Stepped after every optimizer step (each child applies its own rhythm)."""
         return {"interval": "step"}
 
+    @override
+    def absolute_lr(self) -> float | None:
+        """The default's first LR when the default and every listed group set absolute LRs
+        from step 0 (a group kept constant, or a relative schedule, uses its base LR)."""
+        schedules = [self.default, *self.groups.values()]
+        firsts = [s.absolute_lr() if s is not None else None for s in schedules]
+        if self.default is None or any(f is None for f in firsts):
+            return None
+        return firsts[0]
+
     def schedule_for(self, group_name: str | None) -> LRSchedulerConfigBase | None:
         """The schedule of the group named ``group_name`` (``default`` if not listed)."""
         if group_name is not None and group_name in self.groups:

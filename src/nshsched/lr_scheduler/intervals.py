@@ -139,6 +139,17 @@ class _IntervalScheduleBase(ClosedFormLRSchedulerConfigBase):
                 raise field_error(("intervals", e.index, e.field), str(e), e.value) from None
         return self
 
+    @override
+    def absolute_lr(self) -> float | None:
+        """The first interval's LR when it starts at step 0 (before a later start, each
+        group keeps its base LR)."""
+        first = self.intervals[0]
+        starts_at_zero = (first.start if isinstance(first.start, int) else first.start.value) == 0
+        if not starts_at_zero:
+            return None
+        value = first.lr if isinstance(first, StepDecayIntervalConfig) else first.init_lr  # type: ignore[attr-defined]
+        return float(value)
+
     def resolved(self, length: TrainingLength) -> list[tuple[int, int]]:
         """Every interval as ``(start, end)`` in scheduler steps, checked."""
         items = list(self.intervals)
