@@ -46,7 +46,10 @@ def _validate_one(file: str, args: argparse.Namespace, length: TrainingLength | 
     data = load_file(file)
     for assignment in args.set or []:
         apply_override(data, assignment)
-    kind = classify(data)
+    try:
+        kind = classify(data)
+    except CLIError as e:
+        raise CLIError(f"{file}: {e}") from None
     config = validate_config(kind, data, file)
     line = f"{file}: valid {KIND_LABEL[kind]}: {_summary(kind, config)}"
     if length is None or kind == "optimizer":

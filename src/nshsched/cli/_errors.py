@@ -6,7 +6,13 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..config.errors import MAX_ERRORS_SHOWN, ConfigValidationError, cap_message, retitle
+from ..config.errors import (
+    LINE_LIMIT,
+    MAX_ERRORS_SHOWN,
+    ConfigValidationError,
+    cap_message,
+    retitle,
+)
 from ..loading.quote import shorten
 
 if TYPE_CHECKING:
@@ -43,7 +49,7 @@ def format_validation_error(error: ValidationError, data: Any = None) -> str:
 
 def report(prog: str, message: str) -> None:
     """``prog: error: message`` on stderr, every line and the number of lines bounded."""
-    lines = [shorten(line, 600) for line in message.splitlines() or [""]]
+    lines = [shorten(line, LINE_LIMIT) for line in message.splitlines() or [""]]
     if len(lines) > MAX_MESSAGE_LINES:
         lines = [*lines[:MAX_MESSAGE_LINES], f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)"]
     print(f"{prog}: error: " + "\n".join(lines), file=sys.stderr)

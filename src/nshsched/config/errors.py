@@ -50,6 +50,7 @@ from ..loading.limits import MAX_DEPTH
 from ..loading.quote import QUOTE_LIMIT, quote, shorten
 
 __all__ = [
+    "LINE_LIMIT",
     "MAX_ERRORS_SHOWN",
     "ConfigValidationError",
     "cap_message",
@@ -70,6 +71,9 @@ _VALUE_SHOWN = 80
 
 _KEY_SHOWN = 60
 """The most characters of one key shown in a path."""
+
+LINE_LIMIT = 1200
+"""The most characters of one problem's line (a list of registered tags is long)."""
 
 
 class ConfigValidationError(ValidationError):
@@ -168,7 +172,7 @@ def _line(e: Mapping[str, Any]) -> str:
     fix = ctx.get("fix")
     got = f" (got {quote(e['input'], _VALUE_SHOWN)})" if _shows_input(e) else ""
     text = f"{problem}{got}" + (f"; {fix}" if fix else "")
-    return cap_message(f"{path}: {text}" if path else text)
+    return cap_message(f"{path}: {text}" if path else text, LINE_LIMIT)
 
 
 def render_path(loc: Sequence[Any]) -> str:
@@ -352,7 +356,7 @@ def _child(node: Any, part: Any) -> tuple[Any, bool]:
 
 
 def _custom(kind: str, problem: str, fix: str | None = None, **extra: Any) -> PydanticCustomError:
-    problem = cap_message(problem)
+    problem = cap_message(problem, LINE_LIMIT)
     ctx: dict[str, Any] = {"problem": problem, **extra}
     if fix:
         ctx["fix"] = cap_message(fix)
@@ -373,7 +377,9 @@ def _keep(en: _Entry) -> InitErrorDetails:
             out["ctx"] = dict(e["ctx"])
         return out
     ctx = dict(e.get("ctx") or {})
-    return _init(en, PydanticCustomError(e["type"], cap_message(str(e["msg"])), ctx or None))
+    return _init(
+        en, PydanticCustomError(e["type"], cap_message(str(e["msg"]), LINE_LIMIT), ctx or None)
+    )
 
 
 def _rewrite(en: _Entry, model: type | None) -> InitErrorDetails:

@@ -108,7 +108,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         )
 
     def __repr__(self) -> str:
-        return f"Registry({self.base_cls.__name__}, tags={self.tags()})"
+        return f"Registry({self.base_cls.__name__}, tags={shorten(repr(self.tags()), 120)})"
 
     # ------------------------------------------------------------------ built-ins
 
@@ -421,9 +421,9 @@ class Registry(PydanticHooks, Generic[TBase]):
             if close:
                 msg += f" (did you mean {by_key[close[0]]!r}?)"
         return msg + (
-            ". A class of your own is known once its module is imported: import it before "
-            "validating, or `--import MODULE` / NSHSCHED_IMPORT=MODULE for the command line, "
-            "or an entry point in the `nshsched` group for a package"
+            "; a class of your own is known once its module is imported (the command line: "
+            "--import MODULE or NSHSCHED_IMPORT=MODULE; a package: an entry point in the "
+            "`nshsched` group)"
         )
 
     def _safe_tag(self, cls: type[BaseModel]) -> str:

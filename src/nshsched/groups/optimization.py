@@ -15,7 +15,9 @@ from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from ..config.base import Config
+from ..config.errors import field_error
 from ..duration import TrainingLength
+from ..loading.quote import quote
 from ..loading.warn import warn
 from ..lr_scheduler.base import (
     LRSchedulerConfig,
@@ -94,9 +96,14 @@ class OptimizationConfig(Config):
     def _check(self) -> Self:
         names = [g.name for g in self.param_groups]
         seen: set[str] = set()
-        for name in names:
+        for i, name in enumerate(names):
             if name in seen:
-                raise ValueError(f"param group name {name!r} is used by more than one group")
+                raise field_error(
+                    ("param_groups", i, "name"),
+                    f"param group name {quote(name, 80)} is used by more than one group",
+                    name,
+                    "give each group its own name",
+                )
             seen.add(name)
         for key in self.hyperparameters:
             check_key(key)
