@@ -70,9 +70,9 @@ def check_length(
         )
         return plan is not None
     listed = getattr(config, "groups", None)
-    names: list[Any] = [None]
+    scheduler_groups: list[dict[str, Any]] = [{"lr": 1.0}]  # one unnamed group, as torch's
     if isinstance(listed, Mapping):
         names = [*listed, "default"] if "default" not in listed else list(listed)
-    scheduler_groups = [{"name": name, "lr": 1.0} for name in names]
+        scheduler_groups = [{"name": name, "lr": 1.0} for name in names]
     plan = compile_plan(config, scheduler_groups, 1.0, length, momentum=False)
     return plan is not None

@@ -106,7 +106,10 @@ class OptimizationConfig(Config):
                 )
             seen.add(name)
         for key in self.hyperparameters:
-            check_key(key)
+            try:
+                check_key(key)
+            except ValueError as e:
+                raise field_error(("hyperparameters", key), str(e), key) from None
         if self.module is not None and (
             not self.module or any(not part for part in self.module.split("."))
         ):
