@@ -175,8 +175,9 @@ class OptimizationConfig(Config):
     def group_dicts(self) -> list[dict[str, Any]]:
         """The param groups of this config without a model (and without torch): each
         configured group, then ``default``, as dicts holding what its torch param group
-        would hold but the parameters: the optimizer's options (:meth:`optimizer_defaults`),
-        ``name``, and the group's own ``lr`` (or ``lr × lr_scale``) and ``weight_decay``.
+        would hold but the parameters (and keys torch adds of its own): the optimizer's
+        options (:meth:`optimizer_defaults`), ``name``, and the group's own ``lr`` (or
+        ``lr × lr_scale``) and ``weight_decay``.
 
         What a schedule is compiled against to be previewed or checked for a training
         length from the config alone (``nshsched validate --total-steps``); with a model,
