@@ -62,6 +62,16 @@ def _deep(levels: int) -> dict[str, Any]:
 
 
 CASES: list[Case] = [
+    Case(
+        "two_problems",
+        "optimization",
+        {
+            "optimizer": {"name": "adamw", "lr": 3e-4, "weight_dacay": 0.01},
+            "scheduler": {"name": "cosine", "warmup": 0.1},
+        },
+        "scheduler.warmup",
+        ("(got 0.1)", "or warmup_ratio: 0.1"),
+    ),
     # ------------------------------------------------------------ misspelled fields
     Case(
         "field_typo_optimizer",

@@ -432,3 +432,59 @@ def test_a_hydra_apps_uncaught_error_shows_the_clean_message(tmp_path: Path) -> 
     )
     assert "or warmup_ratio: 0.1" in result.stderr
     assert not INTERNAL_TITLE.search(result.stderr), result.stderr
+
+
+# ---------------------------------------------------------------------- the docs page
+
+
+PAGE = ROOT / "docs" / "errors.md"
+_MARKED = re.compile(
+    r"^(?P<indent>[ ]*)<!-- message: (?P<channel>python|cli) (?P<id>\w+) -->\n"
+    r"(?P=indent)```text\n(?P<body>.*?)^(?P=indent)```$",
+    re.S | re.M,
+)
+
+
+def real_message(channel: str, case: C.Case, directory: Path) -> str:
+    """What nshsched prints for ``case``: Python's message (or warning), or the
+    transcript of ``nshsched validate config.yaml`` run in ``directory``."""
+    if channel == "python":
+        return outcome_text(case, C.run(case))
+    import contextlib
+    import io
+
+    from nshsched.cli import main
+
+    (directory / "config.yaml").write_text(yaml.safe_dump(case.data, width=10**9))
+    argv = ["validate", "config.yaml"]
+    if case.length is not None:
+        argv += ["--total-steps", str(case.length[0]), "--steps-per-epoch", str(case.length[1])]
+    err = io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(directory)
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            main(argv)
+    finally:
+        os.chdir(cwd)
+    return "$ nshsched " + " ".join(argv) + "\n" + err.getvalue().rstrip("\n")
+
+
+def test_reading_errors_page_shows_real_messages(tmp_path: Path) -> None:
+    """Every ```text block marked ``<!-- message: CHANNEL CASE -->`` in docs/errors.md is
+    what nshsched prints for that catalogue case. ``NSHSCHED_REGENERATE_DOCS=1`` rewrites
+    the blocks instead."""
+    text = PAGE.read_text()
+    found = list(_MARKED.finditer(text))
+    assert len(found) >= 10
+
+    def block(m: re.Match[str]) -> str:
+        indent = m.group("indent")
+        message = real_message(m.group("channel"), C.BY_ID[m.group("id")], tmp_path)
+        body = "".join(indent + line + "\n" for line in message.splitlines())
+        return f"{indent}<!-- message: {m.group('channel')} {m.group('id')} -->\n{indent}```text\n{body}{indent}```"
+
+    expected = _MARKED.sub(block, text)
+    if os.environ.get("NSHSCHED_REGENERATE_DOCS"):
+        PAGE.write_text(expected)
+    assert text == expected, "docs/errors.md differs from what nshsched prints"
