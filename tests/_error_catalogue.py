@@ -173,8 +173,9 @@ CASES: list[Case] = [
         (
             "unknown name 'my_warmup_schedule'",
             "registered: constant,",
+            "your own class? import its module first",
             "--import MODULE or NSHSCHED_IMPORT=MODULE",
-            "entry point in the `nshsched` group",
+            "an entry point in the `nshsched` group",
         ),
     ),
     Case(

@@ -58,9 +58,9 @@ def classify(data: Any) -> Kind:
     if close:
         msg += f" (did you mean {close[0]!r}?)"
     raise CLIError(
-        msg + "; run `nshsched list` to see them; a class of your own is known once its "
-        "module is imported (--import MODULE or NSHSCHED_IMPORT=MODULE; a package: an entry "
-        "point in the `nshsched` group)"
+        msg + "; run `nshsched list` to see them; your own class? import its module first "
+        "(--import MODULE or NSHSCHED_IMPORT=MODULE; a package: an entry point in the "
+        "`nshsched` group)"
     )
 
 

@@ -399,14 +399,22 @@ class Registry(PydanticHooks, Generic[TBase]):
         alias.__pydantic_validator__ = _TitledValidator(self, adapter.core_schema)
         alias.__pydantic_serializer__ = adapter.serializer
 
-    _TAGS_SHOWN = 40
+    _TAGS_SHOWN = 320
+    """The most characters of registered tags a message lists (then how many more)."""
 
     def _tag_list(self) -> str:
         tags = self.tags()
-        shown = ", ".join(tags[: self._TAGS_SHOWN])
-        if len(tags) > self._TAGS_SHOWN:
-            shown += f", ... ({len(tags) - self._TAGS_SHOWN} more: `nshsched list`)"
-        return shown
+        shown: list[str] = []
+        width = 0
+        for tag in tags:
+            width += len(tag) + 2
+            if width > self._TAGS_SHOWN and len(shown) < len(tags) - 1:
+                break
+            shown.append(tag)
+        text = ", ".join(shown)
+        if len(shown) < len(tags):
+            text += f", ... and {len(tags) - len(shown)} more (`nshsched list` shows them all)"
+        return text
 
     def _unknown_message(self, tag: object) -> str:
         msg = (
@@ -421,9 +429,8 @@ class Registry(PydanticHooks, Generic[TBase]):
             if close:
                 msg += f" (did you mean {by_key[close[0]]!r}?)"
         return msg + (
-            "; a class of your own is known once its module is imported (the command line: "
-            "--import MODULE or NSHSCHED_IMPORT=MODULE; a package: an entry point in the "
-            "`nshsched` group)"
+            "; your own class? import its module first (command line: --import MODULE or "
+            "NSHSCHED_IMPORT=MODULE; a package: an entry point in the `nshsched` group)"
         )
 
     def _safe_tag(self, cls: type[BaseModel]) -> str:

@@ -113,7 +113,7 @@ class HFScheduleBase(ClosedFormLRSchedulerConfigBase):
         if self.warmup_ratio is not None and self.warmup != 0:
             raise ValueError(
                 "set warmup (HF num_warmup_steps) or warmup_ratio, not both: got "
-                f"warmup={self.warmup!r}, warmup_ratio={self.warmup_ratio}"
+                f"warmup={show_count(self.warmup)}, warmup_ratio={self.warmup_ratio}"
             )
         return self
 
@@ -368,7 +368,8 @@ class WarmupStableDecaySchedulerConfig(HFScheduleBase):
     def _stable_or_total(self) -> Self:
         if self.stable is not None and self.total is not None:
             raise ValueError(
-                f"set stable or total, not both (got stable={self.stable!r}, total={self.total!r})"
+                f"set stable or total, not both (got stable={show_count(self.stable)}, "
+                f"total={show_count(self.total)})"
             )
         w, d, t = self.warmup, self.decay, self.total
         same = self.same_unit(w, d, t) if self.stable is None and t is not None else None

@@ -233,8 +233,8 @@ class ExponentialDecayConfig(_IntervalScheduleBase):
             k = self.to_units(x.decay_interval, length)
             if k < 1:
                 raise ValueError(
-                    f"intervals[{i}].decay_interval ({x.decay_interval!r} = {k} scheduler "
-                    "steps) must be at least 1 step"
+                    f"intervals[{i}].decay_interval ({show_units(x.decay_interval, k)}) "
+                    "must be at least 1 step"
                 )
             out.append(F.staircase_exponential(x.init_lr, x.decay_rate, k))
         return out
