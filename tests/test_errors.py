@@ -597,3 +597,46 @@ def test_config_from_file_is_titled_with_the_file(tmp_path: Path) -> None:
             write(tmp_path / "b.yaml", "optimizer: {name: sgd, lr: 1}")
         ).optimizer.lr
     )
+
+
+# ---------------------------------------------------------------------- LightningCLI
+
+
+def test_lightning_cli_shows_the_librarys_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lightning = pytest.importorskip("lightning.pytorch")
+    pytest.importorskip("jsonargparse")
+    from lightning.pytorch.cli import LightningCLI
+
+    class Net(lightning.LightningModule):
+        def __init__(
+            self, optimization: S.OptimizationConfig, extra: S.LRSchedulerConfig | None = None
+        ) -> None:
+            super().__init__()
+            self.optimization = optimization
+
+    monkeypatch.chdir(tmp_path)
+    cases = [
+        (
+            "--model.optimization={optimizer: {name: adamw, lr: 0.1, weight_decy: 0.1}}",
+            "weight_decy: not a field of AdamWConfig (got 0.1); did you mean 'weight_decay'?",
+        ),
+        (
+            "--model.extra={name: cosine, warmup: 0.1}",
+            "warmup: expected a whole number of scheduler steps or a duration {kind: "
+            "steps|epochs|fraction, value: ...} (got 0.1); for 10% of training write "
+            "{kind: fraction, value: 0.1}, or warmup_ratio: 0.1",
+        ),
+    ]
+    for flag, line in cases:
+        with pytest.raises(SystemExit):
+            LightningCLI(
+                Net,
+                run=False,
+                args=["--model.optimization.optimizer={name: sgd, lr: 1}", flag],
+                trainer_defaults={"logger": False},
+            )
+        err = capsys.readouterr().err
+        assert line in err
+        assert "function-plain" not in err
