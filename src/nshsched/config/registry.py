@@ -21,7 +21,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import CoreConfig, SchemaValidator
 
 from ..loading.quote import quote, shorten
 from .errors import retitle, titled
@@ -100,7 +99,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         self._state = _State({}, {})
         self._lock = threading.RLock()  # serializes writers; readers use one _state snapshot
         self._adapter: TypeAdapter[Any] | None = None  # built on first construct()
-        self._type_name: str | None = None  # set by public_type()
+        self._type_name = None  # set by public_type()
         # One set per JSON-schema generator: the classes whose schema is being written,
         # so that a recursive registry (sequential -> phase -> any scheduler) emits a $ref.
         self._json_seen: weakref.WeakKeyDictionary[Any, set[type[BaseModel]]] = (
@@ -384,21 +383,6 @@ class Registry(PydanticHooks, Generic[TBase]):
         found = self._find(tag) if isinstance(tag, str) else None
         return found[1].__name__ if found is not None else self.type_name
 
-    def public_type(self, alias: Any, name: str) -> None:
-        """Name ``alias`` (``Annotated[base_cls, self]``) ``name`` in messages, and make a
-        ``TypeAdapter`` of it raise :class:`~nshsched.ConfigValidationError` titled like
-        :meth:`construct` (pydantic would title it ``function-plain[...]``).
-
-        A ``TypeAdapter`` uses the schema, validator and serializer a type carries, as it
-        does for a model class; validating a field of this type anywhere is unchanged.
-        """
-        self._type_name = name
-        adapter: TypeAdapter[Any] = TypeAdapter(alias)
-        adapter.rebuild(force=True)
-        alias.__pydantic_core_schema__ = adapter.core_schema
-        alias.__pydantic_validator__ = _TitledValidator(self, adapter.core_schema)
-        alias.__pydantic_serializer__ = adapter.serializer
-
     _TAGS_SHOWN = 320
     """The most characters of registered tags a message lists (then how many more)."""
 
@@ -438,34 +422,3 @@ class Registry(PydanticHooks, Generic[TBase]):
             return self._tag_of(cls)
         except RegistrationError:
             return ""
-
-
-class _TitledValidator:
-    """The validator a ``TypeAdapter`` of a registry type uses: pydantic's, with errors
-    raised as :class:`~nshsched.ConfigValidationError` titled like ``construct``."""
-
-    def __init__(self, registry: Registry[Any], schema: Any) -> None:
-        self.registry = registry
-        self.inner = SchemaValidator(schema, CoreConfig(title=registry.type_name))
-        self.title = registry.type_name
-
-    def validate_python(self, data: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self.inner.validate_python(data, *args, **kwargs)
-        except ValidationError as e:
-            raise retitle(e, self.registry.title_for(data), data=data) from None
-
-    def validate_json(self, data: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self.inner.validate_json(data, *args, **kwargs)
-        except ValidationError as e:
-            raise retitle(e, self.registry.type_name) from None
-
-    def validate_strings(self, data: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return self.inner.validate_strings(data, *args, **kwargs)
-        except ValidationError as e:
-            raise retitle(e, self.registry.title_for(data), data=data) from None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)

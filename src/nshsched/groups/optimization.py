@@ -27,7 +27,13 @@ from ..optimizer.base import OptimizerConfig
 from .describe import describe, group_rows
 from .hyperparameters import HyperparameterScheduleConfig, check_key
 from .layer_decay import LayerDecayConfig
-from .param_group import DEFAULT_GROUP, NO_DECAY_SUFFIX, ParamGroupConfig, group_options
+from .param_group import (
+    DEFAULT_GROUP,
+    NO_DECAY_SUFFIX,
+    ParamGroupConfig,
+    group_options,
+    unused_lr_message,
+)
 from .partition import base_group, torch_param_groups
 
 if TYPE_CHECKING:
@@ -138,25 +144,11 @@ class OptimizationConfig(Config):
         return self
 
     def _warn_unused_lr(self) -> None:
-        """Warn when an absolute global schedule sets every LR from step 0, so the
-        optimizer's ``lr`` is never used (a group with its own ``lr`` would use it as the
-        base of its ratio; a group kept constant or on a relative schedule, as its LR)."""
-        lr = getattr(self.optimizer, "lr", None)
-        first = self.scheduler.absolute_lr() if self.scheduler is not None else None
-        if first is None or not isinstance(lr, int | float):
-            return
-        for group in self.param_groups:
-            own = group.scheduler
-            if group.lr is not None or own is None:
-                return
-            if not isinstance(own, str) and own.absolute_lr() is None:
-                return
-        warn(
-            f"optimizer.lr={lr:g} is not used: scheduler {self.scheduler.name} sets absolute "  # type: ignore[union-attr]
-            f"learning rates from step 0 (first {first:g}); change the LRs in the schedule "
-            "instead (a group's lr_scale still scales them)",
-            UserWarning,
+        message = unused_lr_message(
+            getattr(self.optimizer, "lr", None), self.scheduler, self.param_groups
         )
+        if message is not None:
+            warn(message, UserWarning)
 
     # ------------------------------------------------------------------ param groups
 
