@@ -194,9 +194,11 @@ class Config(PickledAsData, BaseModel):
             nshsched.loading.limits.ConfigFileError: The file cannot be read or parsed.
 
         Example:
-            >>> import pathlib, nshsched as S
-            >>> _ = pathlib.Path("optim.yaml").write_text("optimizer: {name: adamw, lr: 3e-4}")
-            >>> S.OptimizationConfig.from_file("optim.yaml").optimizer.lr
+            >>> import pathlib, tempfile, nshsched as S
+            >>> with tempfile.TemporaryDirectory() as tmp:
+            ...     path = pathlib.Path(tmp, "optim.yaml")
+            ...     _ = path.write_text("optimizer: {name: adamw, lr: 3e-4}")
+            ...     S.OptimizationConfig.from_file(path).optimizer.lr
             0.0003
         """
         from ..loading.yaml_files import load_file
