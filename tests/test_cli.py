@@ -221,9 +221,11 @@ def test_validate_reports_every_error_with_its_path(no_torch_batch: dict[str, An
     assert_clean_error(
         result,
         1,
-        "invalid OptimizationConfig: 2 validation error(s):\n",
+        "2 validation errors for ",
+        "bad.yaml (OptimizationConfig)\n",
         "  scheduler.warmup_duration.value: Input should be less than or equal to 1 (got 1.5)",
-        "  scheduler.min_lr_factr: Extra inputs are not permitted",
+        "  scheduler.min_lr_factr: not a field of LinearWarmupCosineDecayLRSchedulerConfig "
+        "(got 0.1); did you mean 'min_lr_factor'?",
     )
     assert result.stdout == ""
 
@@ -396,7 +398,7 @@ def test_in_process_errors_go_to_stderr(files: Path, capsys: pytest.CaptureFixtu
         cli.main(["validate", str(files / "sched.json"), "--set", "warmup={kind: fraction}"]) == 1
     )
     err = capsys.readouterr().err
-    assert "invalid scheduler config: 1 validation error(s):\n  warmup.value: Field required" in err
+    assert "sched.json (CosineSchedulerConfig)\n  warmup.value: Field required" in err
     assert cli.main(["preview", "constant", "--set", "name=adamw"]) == 1
     assert "holds an optimizer config" in capsys.readouterr().err
 

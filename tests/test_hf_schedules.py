@@ -521,7 +521,8 @@ def test_wsd_phases_exceed_training_at_creation() -> None:
     cfg = S.WarmupStableDecaySchedulerConfig(warmup=4, decay={"kind": "fraction", "value": 0.9})
     with pytest.raises(
         ValueError,
-        match=r"warmup \(4 = 4\) \+ decay \(.* = 9\) must be <= total \(None = 10 scheduler steps\)",
+        match=r"warmup \(4 scheduler steps\) \+ decay \(.* = 9 scheduler steps\) must be <= "
+        r"total \(the whole training: 10 scheduler steps\)",
     ):
         S.preview(cfg, length(10))
 

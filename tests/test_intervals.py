@@ -197,7 +197,10 @@ def test_properties_exponential_matches_formula_and_preview(
         ),
         ([{"start": 0, "end": 5, "lr": -0.1}], "greater than or equal to 0"),
         ([{"start": -1, "end": 5, "lr": 0.1}], "greater than or equal to 0"),
-        ([{"start": 0, "end": 5, "lr": 0.1, "typo": 1}], "Extra inputs are not permitted"),
+        (
+            [{"start": 0, "end": 5, "lr": 0.1, "typo": 1}],
+            "intervals.0.typo: not a field of StepDecayIntervalConfig",
+        ),
     ],
 )
 def test_step_decay_validation_errors(intervals: list[dict[str, Any]], match: str) -> None:

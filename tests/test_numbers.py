@@ -117,7 +117,7 @@ def test_magnitudes_are_bounded(
     cls: type[S.Config], key: str, kind: str, data: dict[str, Any]
 ) -> None:
     huge = MAX_COUNT + 1 if kind == "int" else MAX_MAGNITUDE * 10
-    with pytest.raises(pydantic.ValidationError, match=rf"(?s){key}(\.int|\.float)?\n.*less than"):
+    with pytest.raises(pydantic.ValidationError, match=rf"(?s){key}: .*less than"):
         cls.model_validate({**data, key: huge})
 
 
@@ -128,9 +128,9 @@ def test_the_bounds_table() -> None:
     assert torch.finfo(torch.float32).max > MAX_MAGNITUDE**2
     assert S.StepsConfig(value=MAX_COUNT).value == MAX_COUNT
     assert S.EpochsConfig(value=2.0**53).value == 2.0**53
-    with pytest.raises(pydantic.ValidationError, match=r"value\n.*less than or equal to"):
+    with pytest.raises(pydantic.ValidationError, match=r"value: .*less than or equal to"):
         S.EpochsConfig(value=2.0**54)
-    with pytest.raises(pydantic.ValidationError, match=r"total_steps\n.*less than or equal"):
+    with pytest.raises(pydantic.ValidationError, match=r"total_steps: .*less than or equal"):
         S.TrainingLength(steps_per_epoch=1, total_steps=2**60)
 
 
@@ -154,27 +154,27 @@ def test_a_nan_deep_inside_names_the_whole_path() -> None:
 
 
 def test_json_nan_and_infinity_are_refused() -> None:
-    with pytest.raises(pydantic.ValidationError, match=r"lr\n.*finite number"):
+    with pytest.raises(pydantic.ValidationError, match=r"lr: .*finite number"):
         S.AdamWConfig.model_validate_json('{"lr": NaN}')
-    with pytest.raises(pydantic.ValidationError, match=r"eps\n.*finite number"):
+    with pytest.raises(pydantic.ValidationError, match=r"eps: .*finite number"):
         S.AdamWConfig.model_validate_json('{"lr": 1e-3, "eps": Infinity}')
 
 
 def test_tuples_and_lists_of_numbers_are_checked_element_wise() -> None:
-    with pytest.raises(pydantic.ValidationError, match=r"betas\.1\n.*finite number"):
+    with pytest.raises(pydantic.ValidationError, match=r"betas\.1: .*finite number"):
         S.AdamWConfig(lr=1e-3, betas=(0.9, math.nan))  # type: ignore[arg-type]
-    with pytest.raises(pydantic.ValidationError, match=r"milestones\.1\.int\n.*boolean True"):
+    with pytest.raises(pydantic.ValidationError, match=r"milestones\.1: .*boolean True"):
         S.MultiStepLRConfig.model_validate({"milestones": [1, True]})
-    with pytest.raises(pydantic.ValidationError, match=r"step_sizes\.0\n.*boolean"):
+    with pytest.raises(pydantic.ValidationError, match=r"step_sizes\.0: .*boolean"):
         S.RpropConfig.model_validate({"lr": 0.1, "step_sizes": [True, 1.0]})
 
 
 def test_a_bool_in_a_duration_or_a_count_is_refused() -> None:
-    with pytest.raises(pydantic.ValidationError, match=r"step_size\.int\n.*boolean True"):
+    with pytest.raises(pydantic.ValidationError, match=r"step_size: .*boolean True"):
         S.StepLRConfig.model_validate({"step_size": True})
-    with pytest.raises(pydantic.ValidationError, match=r"steps\.value\n.*boolean True"):
+    with pytest.raises(pydantic.ValidationError, match=r"step_size\.value: .*boolean True"):
         S.StepLRConfig.model_validate({"step_size": {"kind": "steps", "value": True}})
-    with pytest.raises(pydantic.ValidationError, match=r"steps_per_epoch\n.*boolean True"):
+    with pytest.raises(pydantic.ValidationError, match=r"steps_per_epoch: .*boolean True"):
         S.TrainingLength(steps_per_epoch=True, total_steps=10)  # type: ignore[arg-type]
     # Numbers written as strings (YAML 1.1 reads ``1e-3`` as one) are still numbers.
     assert S.AdamWConfig.model_validate({"lr": "1e-3"}).lr == 1e-3
@@ -185,9 +185,9 @@ def test_user_configs_follow_the_same_rules() -> None:
         rate: float = 0.5
         sizes: list[int] = pydantic.Field(default_factory=list)
 
-    with pytest.raises(pydantic.ValidationError, match=r"rate\n.*finite number"):
+    with pytest.raises(pydantic.ValidationError, match=r"rate: .*finite number"):
         Mine(rate=math.inf)
-    with pytest.raises(pydantic.ValidationError, match=r"sizes\.0\n.*boolean"):
+    with pytest.raises(pydantic.ValidationError, match=r"sizes\.0: .*boolean"):
         Mine.model_validate({"sizes": [True]})
 
 
@@ -221,20 +221,20 @@ def test_user_configs_follow_the_same_rules() -> None:
 def test_ranges_beyond_torchs_own_checks(
     cls: type[TorchOptimizerConfigBase], field: str, value: Any, match: str
 ) -> None:
-    with pytest.raises(pydantic.ValidationError, match=rf"{field}\n.*{match}"):
+    with pytest.raises(pydantic.ValidationError, match=rf"{field}: .*{match}"):
         cls.model_validate({"lr": 0.1, field: value})
 
 
 def test_rprop_step_sizes_must_be_ordered() -> None:
     with pytest.raises(
-        pydantic.ValidationError, match=r"step_sizes\n.*lower bound 50.0 is above the upper"
+        pydantic.ValidationError, match=r"step_sizes: .*lower bound 50.0 is above the upper"
     ):
         S.RpropConfig(lr=0.1, step_sizes=(50.0, 1e-6))
 
 
 def test_adafactor_eps1_squared_stays_a_float32() -> None:
     # torch clamps the second moment at eps1 ** 2; below ~1.08e-19 that is 0 in float32.
-    with pytest.raises(pydantic.ValidationError, match=r"eps\.0\n.*must be at least 1.08e-19"):
+    with pytest.raises(pydantic.ValidationError, match=r"eps\.0: .*must be at least 1.08e-19"):
         S.AdafactorConfig(lr=0.1, eps=(1e-20, 1e-3))
     assert S.AdafactorConfig(lr=0.1, eps=(2e-19, 1e-3)).eps == (2e-19, 1e-3)
 

@@ -272,7 +272,7 @@ def test_a_keyword_newer_than_the_installed_torch_builds_at_its_default() -> Non
 
 @pytest.mark.parametrize("cls", BUILTIN, ids=IDS)
 def test_lr_is_required(cls: type[TorchOptimizerConfigBase]) -> None:
-    with pytest.raises(pydantic.ValidationError, match=r"lr\n  Field required"):
+    with pytest.raises(pydantic.ValidationError, match=r"\n  lr: Field required"):
         cls()
 
 
@@ -462,7 +462,7 @@ def test_tuples_stay_tuples_after_json() -> None:
         (S.MuonConfig, {"ns_steps": 100}, ("ns_steps",), "less than 100"),
         (S.MuonConfig, {"adjust_lr_fn": "bogus"}, ("adjust_lr_fn",), "match_rms_adamw"),
         (S.MuonConfig, {"momentum": -1}, ("momentum",), "greater than or equal to 0"),
-        (S.AdamWConfig, {"weight_decy": 0.1}, ("weight_decy",), "Extra inputs"),
+        (S.AdamWConfig, {"weight_decy": 0.1}, ("weight_decy",), "did you mean 'weight_decay'"),
     ],
 )
 def test_invalid_values_name_the_field(

@@ -391,7 +391,7 @@ def test_missing_tag_and_wrong_type_are_clear_errors() -> None:
         Trainer.model_validate({"optimizer": {"lr": 1.0}})
     with pytest.raises(
         pydantic.ValidationError,
-        match=r"expected a mapping with a 'name' key naming a OptimizerConfigBase, got str",
+        match=r"expected a mapping \{name: <tag>, \.\.\.\} for OptimizerConfig",
     ):
         Trainer.model_validate({"optimizer": "adamw"})
     with pytest.raises(pydantic.ValidationError, match=r"unknown name 3"):

@@ -6,6 +6,7 @@
 from . import functional as functional
 from . import presets as presets
 from .config.base import Config as Config
+from .config.errors import ConfigValidationError as ConfigValidationError
 from .config.registry import RegistrationError as RegistrationError
 from .config.registry import Registry as Registry
 from .duration import DurationConfig as DurationConfig

@@ -7,8 +7,10 @@ import argparse
 import json
 from typing import Any
 
+from ..duration import TrainingLength
 from ..loading.yaml_files import load_file
-from ._command import Command
+from ._command import Command, add_length_arguments, training_length
+from ._errors import CLIError, UsageError, format_validation_error, report
 from ._input import KIND_LABEL, Kind, classify, registries, validate_config
 from ._overrides import SET_HELP, apply_override
 
@@ -19,8 +21,9 @@ __all__ = ["LIST", "SCHEMA", "VALIDATE"]
 
 
 def _validate_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
+    add_length_arguments(p, None)
 
 
 def _summary(kind: Kind, config: Any) -> str:
@@ -38,22 +41,66 @@ def _summary(kind: Kind, config: Any) -> str:
     return f"{config.name} ({type(config).__name__}), interval {md['interval']}"
 
 
-def _validate(args: argparse.Namespace) -> int:
-    data = load_file(args.file)
+def _validate_one(file: str, args: argparse.Namespace, length: TrainingLength | None) -> str:
+    """One file: validated, and checked for the training length when one is given."""
+    data = load_file(file)
     for assignment in args.set or []:
         apply_override(data, assignment)
-    kind = classify(data)
-    config = validate_config(kind, data, args.file)
-    print(f"{args.file}: valid {KIND_LABEL[kind]}: {_summary(kind, config)}")
-    return 0
+    try:
+        kind = classify(data)
+    except CLIError as e:
+        raise CLIError(f"{file}: {e}") from None
+    config = validate_config(kind, data, file)
+    line = f"{file}: valid {KIND_LABEL[kind]}: {_summary(kind, config)}"
+    if length is None or kind == "optimizer":
+        return line
+    from ..groups.check import check_length
+
+    run = f"{length.total_steps} optimizer steps ({length.steps_per_epoch} per epoch)"
+    try:
+        checked = check_length(config, length)
+    except ValueError as e:
+        raise CLIError(f"{file}: valid, but cannot run for {run}: {e}") from None
+    if not checked:
+        return (
+            f"{line}; not checked for {run}: its scheduler is a custom one (only building it tells)"
+        )
+    return f"{line}; runs for {run}"
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from ..loading.limits import ConfigFileError
+
+    length = training_length(args, None)
+    prog = f"nshsched {args.command}"
+    failed = 0
+    for file in args.files:
+        try:
+            print(_validate_one(file, args, length))
+        except UsageError:
+            raise
+        except ValidationError as e:
+            failed += 1
+            report(prog, format_validation_error(e))
+        except (CLIError, ConfigFileError, ValueError) as e:
+            failed += 1
+            report(prog, str(e))
+    if failed and len(args.files) > 1:
+        report(prog, f"{failed} of {len(args.files)} files are not valid")
+    return 1 if failed else 0
 
 
 VALIDATE = Command(
     name="validate",
-    help="check a config file",
-    description="Check a YAML/JSON file holding an OptimizationConfig, a scheduler config or "
-    "an optimizer config. Exit 0 with a summary when valid, else list every error with its "
-    "path and exit 1.",
+    help="check config files",
+    description="Check YAML/JSON files holding an OptimizationConfig, a scheduler config or "
+    "an optimizer config. Print a summary of each valid one; list every error of an invalid "
+    "one with its path. With --total-steps (or --epochs and --steps-per-epoch), also run "
+    "every check that building the schedule for that training runs (durations, warmup "
+    "within training, the horizon, finite values), without building anything. Exit 0 when "
+    "every file is valid, else 1.",
     add_arguments=_validate_arguments,
     run=_validate,
 )

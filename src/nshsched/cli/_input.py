@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from ..loading.quote import quote, shorten
 from ..loading.yaml_files import load_file
-from ._errors import CLIError, format_validation_error
+from ._errors import CLIError
 from ._overrides import apply_override
 
 __all__ = ["KIND_LABEL", "Kind", "classify", "read_source", "registries", "validate_config"]
@@ -57,25 +57,35 @@ def classify(data: Any) -> Kind:
     close = difflib.get_close_matches(str(tag), tags, n=1, cutoff=0.6)
     if close:
         msg += f" (did you mean {close[0]!r}?)"
-    raise CLIError(msg + "; run `nshsched list` to see them")
+    raise CLIError(
+        msg + "; run `nshsched list` to see them; your own class? import its module first "
+        "(--import MODULE or NSHSCHED_IMPORT=MODULE; a package: an entry point in the "
+        "`nshsched` group)"
+    )
 
 
 def validate_config(kind: Kind, data: Any, source: str) -> Any:
-    """Validate ``data`` as a ``kind`` config; errors are listed with their paths."""
-    from pydantic import TypeAdapter, ValidationError
+    """Validate ``data`` as a ``kind`` config.
 
+    Raises:
+        ConfigValidationError: titled with ``source`` and the config's class, one line per
+            problem (as the library reports it everywhere).
+    """
     import nshsched as S
 
-    try:
+    from ..config.errors import titled
+
+    if kind == "optimization":
+        title = f"{source} (OptimizationConfig)"
+    else:
+        registry = S.lr_scheduler_registry if kind == "scheduler" else S.optimizer_registry
+        title = f"{source} ({registry.title_for(data)})"
+    with titled(title, data=data):
         if kind == "scheduler":
-            return TypeAdapter(S.LRSchedulerConfig).validate_python(data)
+            return S.lr_scheduler_registry.construct(data)
         if kind == "optimizer":
-            return TypeAdapter(S.OptimizerConfig).validate_python(data)
+            return S.optimizer_registry.construct(data)
         return S.OptimizationConfig.model_validate(data)
-    except ValidationError as e:
-        raise CLIError(
-            f"{source}: invalid {KIND_LABEL[kind]}: {format_validation_error(e, data)}"
-        ) from None
 
 
 def read_source(spec: str, overrides: Sequence[str]) -> tuple[Any, str]:

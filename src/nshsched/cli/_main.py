@@ -16,11 +16,11 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
-from ..loading.quote import shorten
 from ..loading.yaml_files import ConfigFileError
 from ._command import Command
 from ._commands import LIST, SCHEMA, VALIDATE
 from ._errors import CLIError, UsageError, cap_message, format_validation_error
+from ._errors import report as _report
 from ._groups import GROUPS
 from ._preview import PREVIEW
 
@@ -28,8 +28,6 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: list[Command] = [PREVIEW, VALIDATE, SCHEMA, LIST, GROUPS]
 """The subcommands, in the order ``nshsched --help`` lists them."""
-
-MAX_MESSAGE_LINES = 40
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,14 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.set_defaults(func=command.run, subparser=p)
     return parser
-
-
-def _report(prog: str, message: str) -> None:
-    """``prog: error: message`` on stderr, every line and the number of lines bounded."""
-    lines = [shorten(line, 600) for line in message.splitlines() or [""]]
-    if len(lines) > MAX_MESSAGE_LINES:
-        lines = [*lines[:MAX_MESSAGE_LINES], f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)"]
-    print(f"{prog}: error: " + "\n".join(lines), file=sys.stderr)
 
 
 def _warning_printer(prog: str) -> Any:

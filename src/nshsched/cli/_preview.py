@@ -13,8 +13,14 @@ import contextlib
 import io
 from pathlib import Path
 
-from ..duration import TrainingLength, round_steps
-from ._command import Command, positive_float, positive_int
+from ..duration import TrainingLength
+from ._command import (
+    MAX_TOTAL_STEPS,
+    Command,
+    add_length_arguments,
+    positive_float,
+    training_length,
+)
 from ._errors import UsageError
 from ._input import classify, read_source, validate_config
 from ._keypoints import boundary_labels, key_points
@@ -27,30 +33,13 @@ from ._sampling import chunks, summarize
 __all__ = ["MAX_SHOWN", "MAX_TOTAL_STEPS", "PREVIEW"]
 
 DEFAULT_TOTAL = 1000
-MAX_TOTAL_STEPS = 2**53
-"""The longest run previewed, in optimizer steps (beyond it, steps are not exact floats)."""
 MAX_SHOWN = 8
 """The most groups drawn in the plot and listed in the table (the CSV has every group)."""
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", metavar="CONFIG_OR_PRESET", help="a YAML/JSON file or a preset name")
-    length = p.add_mutually_exclusive_group()
-    length.add_argument(
-        "--total-steps",
-        type=positive_int,
-        metavar="N",
-        help=f"optimizer steps (default {DEFAULT_TOTAL}, at most 2**53)",
-    )
-    length.add_argument(
-        "--epochs", type=positive_float, metavar="E", help="epochs (needs --steps-per-epoch)"
-    )
-    p.add_argument(
-        "--steps-per-epoch",
-        type=positive_int,
-        metavar="S",
-        help="optimizer steps per epoch (default: the whole run is one epoch)",
-    )
+    add_length_arguments(p, DEFAULT_TOTAL)
     p.add_argument(
         "--lr",
         type=positive_float,
@@ -74,28 +63,11 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _length(args: argparse.Namespace) -> TrainingLength:
-    """The training length from ``--total-steps`` / ``--epochs`` and ``--steps-per-epoch``."""
-    per_epoch = args.steps_per_epoch
-    if per_epoch is not None and per_epoch > MAX_TOTAL_STEPS:
-        raise UsageError(f"--steps-per-epoch {per_epoch} is more than 2**53 steps")
-    if args.epochs is not None:
-        if per_epoch is None:
-            raise UsageError("--epochs needs --steps-per-epoch")
-        steps = args.epochs * per_epoch
-        if steps > MAX_TOTAL_STEPS:
-            raise UsageError(
-                f"--epochs {args.epochs:g} x --steps-per-epoch {per_epoch} is more than 2**53 steps"
-            )
-        total = round_steps(steps)
-        if total < 1:
-            raise UsageError(
-                f"--epochs {args.epochs:g} x --steps-per-epoch {per_epoch} is less than one step"
-            )
-    else:
-        total = args.total_steps or DEFAULT_TOTAL
-        if total > MAX_TOTAL_STEPS:
-            raise UsageError(f"--total-steps {total} is more than 2**53 steps")
-    return TrainingLength(steps_per_epoch=per_epoch or total, total_steps=total)
+    """The training length previewed (``--total-steps``, default 1000)."""
+    length = training_length(args, DEFAULT_TOTAL)
+    if length is None:  # pragma: no cover - there is a default
+        raise UsageError("no training length")
+    return length
 
 
 def _run(args: argparse.Namespace) -> int:

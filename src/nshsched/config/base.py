@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -13,13 +14,17 @@ from pydantic import (
     GetCoreSchemaHandler,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
+from typing_extensions import Self
 
 from ..loading.containers import to_plain
 from .checkpoint import PickledAsData
+from .errors import check_depth, retitle, titled
 
 __all__ = ["MAX_COUNT", "MAX_MAGNITUDE", "Config"]
 
@@ -136,7 +141,102 @@ class Config(PickledAsData, BaseModel):
         # The one place the number rules are applied: every int and float schema of this
         # model's own fields (nested models are Configs that apply them to themselves).
         schema = handler(source)
-        return _harden(schema, source)
+        if _is_cleaning(schema):
+            return schema  # this class's schema, built before (it is used as a field)
+        # Outermost: errors of every validator of the class (a subclass's own
+        # ``model_validator``s included) are cleaned where they are made, so a config in
+        # any model (a user's, LightningCLI's) reports them as nshsched does.
+        inner = _harden(schema, source)
+        ref = inner.pop("ref", None)  # the wrap is what other schemas refer to
+        return core_schema.no_info_wrap_validator_function(_CleanErrors(source), inner, ref=ref)
+
+    # ------------------------------------------------------------------ entry points
+    # Each raises a ConfigValidationError titled with the class (one line per problem).
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            raise retitle(e, type(self).__name__, data=data, model=type(self)) from None
+
+    # pydantic's own marker: nested configs are still validated without calling __init__
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:  # type: ignore[override]
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, cls.__name__, data=obj, model=cls) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: Any, **kwargs: Any) -> Self:  # type: ignore[override]
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, cls.__name__, model=cls) from None
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, **kwargs: Any) -> Self:  # type: ignore[override]
+        try:
+            return super().model_validate_strings(obj, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, cls.__name__, data=obj, model=cls) from None
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Self:
+        """The config held by a YAML or JSON file (read safely, see
+        :mod:`nshsched.loading.yaml_files`), validated as this class.
+
+        Raises:
+            ConfigValidationError: The file's data is not a valid config of this class; the
+                error is titled with the file's name.
+            nshsched.loading.limits.ConfigFileError: The file cannot be read or parsed.
+
+        Example:
+            >>> import pathlib, tempfile, nshsched as S
+            >>> with tempfile.TemporaryDirectory() as tmp:
+            ...     path = pathlib.Path(tmp, "optim.yaml")
+            ...     _ = path.write_text("optimizer: {name: adamw, lr: 3e-4}")
+            ...     S.OptimizationConfig.from_file(path).optimizer.lr
+            0.0003
+        """
+        from ..loading.yaml_files import load_file
+
+        data = load_file(path)
+        with titled(f"{os.fspath(path)} ({cls.__name__})", data=data, model=cls):
+            return cls.model_validate(data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as e:
+            raise retitle(e, type(self).__name__, data={name: value}, model=type(self)) from None
+
+
+class _CleanErrors:
+    """The wrap validator of every config: plain input, bounded depth, clean errors."""
+
+    __slots__ = ("__name__", "cls")
+
+    def __init__(self, cls: type[BaseModel]) -> None:
+        self.cls = cls
+        self.__name__ = cls.__name__  # how pydantic names this validator (a union's branch)
+
+    def __call__(self, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(value, BaseModel):  # an instance, or an assignment (cleaned by the caller)
+            return handler(value)
+        value = to_plain(value, shallow_mapping=True)
+        check_depth(value)
+        try:
+            return handler(value)
+        except ValidationError as e:
+            raise retitle(e, self.cls.__name__, data=value, model=self.cls) from None
+
+
+def _is_cleaning(schema: Any) -> bool:
+    function = schema.get("function", {}) if schema.get("type") == "function-wrap" else {}
+    return isinstance(function.get("function"), _CleanErrors)
 
 
 def _reject_bool(value: Any) -> Any:

@@ -8,11 +8,18 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import (
+    BaseModel,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import CoreConfig, PydanticCustomError, SchemaValidator, core_schema
 
 from ..loading.containers import to_plain
+from .errors import retitle
 
 __all__ = ["PydanticHooks"]
 
@@ -26,6 +33,7 @@ class PydanticHooks:
 
     base_cls: type[Any]
     discriminator: str
+    _type_name: str | None
     _json_seen: weakref.WeakKeyDictionary[Any, set[type[BaseModel]]]
 
     if TYPE_CHECKING:
@@ -34,7 +42,14 @@ class PydanticHooks:
         def _find(self, tag: str) -> tuple[str, type[BaseModel]] | None: ...
         def _unknown_message(self, tag: object) -> str: ...
         def _safe_tag(self, cls: type[BaseModel]) -> str: ...
+        def _tag_list(self) -> str: ...
+        def title_for(self, data: Any) -> str: ...
         def tags(self) -> list[str]: ...
+
+    @property
+    def type_name(self) -> str:
+        """How messages name a value of this registry's type (``LRSchedulerConfig``)."""
+        return getattr(self, "_type_name", None) or self.base_cls.__name__
 
     def _validate(self, value: Any, info: core_schema.ValidationInfo | None) -> BaseModel:
         value = to_plain(value)  # an OmegaConf DictConfig (Hydra) reads as its plain dict
@@ -47,17 +62,14 @@ class PydanticHooks:
                 "unregistered_class",
                 "{cls} is not registered in the {base} registry; decorate it with "
                 "@<registry>.register",
-                {"cls": cls.__qualname__, "base": self.base_cls.__name__},
+                {"cls": cls.__qualname__, "base": self.type_name},
             )
+        expected = f"a mapping {{{self.discriminator}: <tag>, ...}} for {self.type_name}"
         if not isinstance(value, Mapping):
             raise PydanticCustomError(
                 "registry_type",
-                "expected a mapping with a {disc} key naming a {base}, got {kind}",
-                {
-                    "disc": repr(self.discriminator),
-                    "base": self.base_cls.__name__,
-                    "kind": type(value).__name__,
-                },
+                "expected {expected}",
+                {"expected": expected, "kind": type(value).__name__},
             )
         if self.discriminator not in value:
             raise PydanticCustomError(
@@ -65,14 +77,14 @@ class PydanticHooks:
                 "missing {disc}: which {base}? registered: {tags}",
                 {
                     "disc": repr(self.discriminator),
-                    "base": self.base_cls.__name__,
-                    "tags": ", ".join(self.tags()),
+                    "base": self.type_name,
+                    "tags": self._tag_list(),
                 },
             )
         tag = value[self.discriminator]
         found = self._find(tag) if isinstance(tag, str) else None
         if found is None:
-            raise PydanticCustomError("unknown_tag", self._unknown_message(tag).replace("{", "{{"))
+            raise PydanticCustomError("unknown_tag", self._unknown_message(tag))
         canonical, cls = found
         data = dict(value)
         data[self.discriminator] = canonical
@@ -103,6 +115,21 @@ class PydanticHooks:
                 **{k: v for k, v in data.items() if k != self.discriminator},
             }
         return data
+
+    def public_type(self, alias: Any, name: str) -> None:
+        """Name ``alias`` (``Annotated[base_cls, self]``) ``name`` in messages, and make a
+        ``TypeAdapter`` of it raise :class:`~nshsched.ConfigValidationError` titled like
+        :meth:`construct` (pydantic would title it ``function-plain[...]``).
+
+        A ``TypeAdapter`` uses the schema, validator and serializer a type carries, as it
+        does for a model class; validating a field of this type anywhere is unchanged.
+        """
+        self._type_name = name
+        adapter: TypeAdapter[Any] = TypeAdapter(alias)
+        adapter.rebuild(force=True)
+        alias.__pydantic_core_schema__ = adapter.core_schema
+        alias.__pydantic_validator__ = _TitledValidator(self, adapter.core_schema)
+        alias.__pydantic_serializer__ = adapter.serializer
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -147,6 +174,37 @@ def _core_ref(schema: Mapping[str, Any]) -> str | None:
     """The definition reference of a model's core schema, where pydantic gave it one."""
     if "ref" in schema:
         return typing.cast(str, schema["ref"])
-    if schema.get("type") == "definitions":
-        return _core_ref(schema["schema"])
+    if schema.get("type") in ("definitions", "function-wrap", "function-before", "function-after"):
+        return _core_ref(schema["schema"])  # a config's error-cleaning wrap around its model
     return None
+
+
+class _TitledValidator:
+    """The validator a ``TypeAdapter`` of a registry type uses: pydantic's, with errors
+    raised as :class:`~nshsched.ConfigValidationError` titled like ``construct``."""
+
+    def __init__(self, registry: PydanticHooks, schema: Any) -> None:
+        self.registry = registry
+        self.inner = SchemaValidator(schema, CoreConfig(title=registry.type_name))
+        self.title = registry.type_name
+
+    def validate_python(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.inner.validate_python(data, *args, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, self.registry.title_for(data), data=data) from None
+
+    def validate_json(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.inner.validate_json(data, *args, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, self.registry.type_name) from None
+
+    def validate_strings(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.inner.validate_strings(data, *args, **kwargs)
+        except ValidationError as e:
+            raise retitle(e, self.registry.title_for(data), data=data) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import importlib
+import os
 import re
 import threading
 import typing
@@ -19,8 +20,10 @@ import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ..loading.quote import quote, shorten
+from .errors import retitle, titled
 from .hooks import PydanticHooks
 
 __all__ = ["RegistrationError", "Registry"]
@@ -96,6 +99,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         self._state = _State({}, {})
         self._lock = threading.RLock()  # serializes writers; readers use one _state snapshot
         self._adapter: TypeAdapter[Any] | None = None  # built on first construct()
+        self._type_name = None  # set by public_type()
         # One set per JSON-schema generator: the classes whose schema is being written,
         # so that a recursive registry (sequential -> phase -> any scheduler) emits a $ref.
         self._json_seen: weakref.WeakKeyDictionary[Any, set[type[BaseModel]]] = (
@@ -103,7 +107,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         )
 
     def __repr__(self) -> str:
-        return f"Registry({self.base_cls.__name__}, tags={self.tags()})"
+        return f"Registry({self.base_cls.__name__}, tags={shorten(repr(self.tags()), 120)})"
 
     # ------------------------------------------------------------------ built-ins
 
@@ -358,18 +362,64 @@ class Registry(PydanticHooks, Generic[TBase]):
         """
         if self._adapter is None:
             self._adapter = TypeAdapter(typing.Annotated[self.base_cls, self])  # type: ignore[arg-type]
-        return typing.cast(TBase, self._adapter.validate_python(data))
+        try:
+            return typing.cast(TBase, self._adapter.validate_python(data))
+        except ValidationError as e:
+            raise retitle(e, self.title_for(data), data=data) from None
+
+    def from_file(self, path: str | os.PathLike[str]) -> TBase:
+        """The config held by a YAML or JSON file (read safely), validated through this
+        registry (its tag picks the class).
+
+        Raises:
+            ConfigValidationError: Not a valid config; titled with the file's name.
+            nshsched.loading.limits.ConfigFileError: The file cannot be read or parsed.
+        """
+        from ..loading.yaml_files import load_file
+
+        data = load_file(path)
+        with titled(f"{os.fspath(path)} ({self.title_for(data)})", data=data):
+            return self.construct(data)
+
+    def title_for(self, data: Any) -> str:
+        """The title of an error about ``data``: the class its tag names, else the type."""
+        tag = data.get(self.discriminator) if isinstance(data, Mapping) else None
+        found = self._find(tag) if isinstance(tag, str) else None
+        return found[1].__name__ if found is not None else self.type_name
+
+    _TAGS_SHOWN = 320
+    """The most characters of registered tags a message lists (then how many more)."""
+
+    def _tag_list(self) -> str:
+        tags = self.tags()
+        shown: list[str] = []
+        width = 0
+        for tag in tags:
+            width += len(tag) + 2
+            if width > self._TAGS_SHOWN and len(shown) < len(tags) - 1:
+                break
+            shown.append(tag)
+        text = ", ".join(shown)
+        if len(shown) < len(tags):
+            text += f", ... and {len(tags) - len(shown)} more (`nshsched list` shows them all)"
+        return text
 
     def _unknown_message(self, tag: object) -> str:
-        what = self.base_cls.__name__
-        tags = self.tags()
-        msg = f"unknown {self.discriminator} {tag!r} for {what}; registered: {', '.join(tags)}"
+        msg = (
+            f"unknown {self.discriminator} {quote(tag, 80)} for {self.type_name}; "
+            f"registered: {self._tag_list()}"
+        )
         if isinstance(tag, str):
-            by_key = {_normalize(t): t for t in tags}
-            close = difflib.get_close_matches(_normalize(tag), list(by_key), n=1, cutoff=0.6)
+            by_key = {_normalize(t): t for t in self.tags()}
+            close = difflib.get_close_matches(
+                _normalize(shorten(tag, 100)), list(by_key), n=1, cutoff=0.6
+            )
             if close:
                 msg += f" (did you mean {by_key[close[0]]!r}?)"
-        return msg
+        return msg + (
+            "; your own class? import its module first (command line: --import MODULE or "
+            "NSHSCHED_IMPORT=MODULE; a package: an entry point in the `nshsched` group)"
+        )
 
     def _safe_tag(self, cls: type[BaseModel]) -> str:
         try:

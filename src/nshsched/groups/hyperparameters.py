@@ -35,13 +35,13 @@ def check_key(key: str) -> str:
     """Refuse ``"lr"`` (that is ``scheduler``) and keys that cannot name a group value."""
     if key == "lr" or key.startswith("lr."):
         raise ValueError(
-            "hyperparameters: the key 'lr' is scheduled by `scheduler`, not by "
-            "`hyperparameters` (use it for weight_decay, momentum, betas.0, ...)"
+            "the key 'lr' is scheduled by `scheduler`, not by `hyperparameters` (use it for "
+            "weight_decay, momentum, betas.0, ...)"
         )
     if not _KEY.match(key):
         raise ValueError(
-            f"hyperparameters: key {key[:200]!r} is not a param-group key: write a name "
-            "(weight_decay, momentum) or a tuple element (betas.1)"
+            f"key {key[:200]!r} is not a param-group key: write a name (weight_decay, "
+            "momentum) or a tuple element (betas.1)"
         )
     return key
 

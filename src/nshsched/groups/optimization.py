@@ -15,7 +15,9 @@ from pydantic import Field, PrivateAttr, model_validator
 from typing_extensions import Self
 
 from ..config.base import Config
+from ..config.errors import field_error
 from ..duration import TrainingLength
+from ..loading.quote import quote
 from ..loading.warn import warn
 from ..lr_scheduler.base import (
     LRSchedulerConfig,
@@ -25,7 +27,13 @@ from ..optimizer.base import OptimizerConfig
 from .describe import describe, group_rows
 from .hyperparameters import HyperparameterScheduleConfig, check_key
 from .layer_decay import LayerDecayConfig
-from .param_group import DEFAULT_GROUP, NO_DECAY_SUFFIX, ParamGroupConfig, group_options
+from .param_group import (
+    DEFAULT_GROUP,
+    NO_DECAY_SUFFIX,
+    ParamGroupConfig,
+    group_options,
+    unused_lr_message,
+)
 from .partition import base_group, torch_param_groups
 
 if TYPE_CHECKING:
@@ -94,12 +102,20 @@ class OptimizationConfig(Config):
     def _check(self) -> Self:
         names = [g.name for g in self.param_groups]
         seen: set[str] = set()
-        for name in names:
+        for i, name in enumerate(names):
             if name in seen:
-                raise ValueError(f"param group name {name!r} is used by more than one group")
+                raise field_error(
+                    ("param_groups", i, "name"),
+                    f"param group name {quote(name, 80)} is used by more than one group",
+                    name,
+                    "give each group its own name",
+                )
             seen.add(name)
         for key in self.hyperparameters:
-            check_key(key)
+            try:
+                check_key(key)
+            except ValueError as e:
+                raise field_error(("hyperparameters", key), str(e), key) from None
         if self.module is not None and (
             not self.module or any(not part for part in self.module.split("."))
         ):
@@ -132,7 +148,15 @@ class OptimizationConfig(Config):
                 if not isinstance(g.scheduler, str)
             ]
         )
+        self._warn_unused_lr()
         return self
+
+    def _warn_unused_lr(self) -> None:
+        message = unused_lr_message(
+            getattr(self.optimizer, "lr", None), self.scheduler, self.param_groups
+        )
+        if message is not None:
+            warn(message, UserWarning)
 
     # ------------------------------------------------------------------ param groups
 
@@ -141,6 +165,36 @@ class OptimizationConfig(Config):
         (its own, or the optimizer's ``lr × lr_scale``) and ``weight_decay``."""
         group = next((g for g in self.param_groups if g.name == name), None)
         return group_options(group, getattr(self.optimizer, "lr", None))
+
+    def optimizer_defaults(self) -> dict[str, Any]:
+        """The optimizer's options as torch keeps them in ``optimizer.defaults``: every field
+        of :attr:`optimizer` but its tag, read from the config alone (no torch)."""
+        fields = type(self.optimizer).model_fields
+        return {key: getattr(self.optimizer, key) for key in fields if key != "name"}
+
+    def group_dicts(self) -> list[dict[str, Any]]:
+        """The param groups of this config without a model (and without torch): each
+        configured group, then ``default``, as dicts holding what its torch param group
+        would hold but the parameters (and keys torch adds of its own): the optimizer's
+        options (:meth:`optimizer_defaults`), ``name``, and the group's own ``lr`` (or
+        ``lr × lr_scale``) and ``weight_decay``.
+
+        What a schedule is compiled against to be previewed or checked for a training
+        length from the config alone (``nshsched validate --total-steps``); with a model,
+        :meth:`torch_param_groups` gives the real ones (layer-decay parts, ``_no_decay``
+        siblings).
+
+        Example:
+            >>> import nshsched as S
+            >>> cfg = S.OptimizationConfig.model_validate({
+            ...     "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+            ...     "param_groups": [{"name": "head", "params": ["fc.*"], "lr_scale": 10}]})
+            >>> [(g["name"], g["lr"], g["momentum"]) for g in cfg.group_dicts()]
+            [('head', 1.0, 0.9), ('default', 0.1, 0.9)]
+        """
+        defaults = self.optimizer_defaults()
+        names = [g.name for g in self.param_groups] + [DEFAULT_GROUP]
+        return [{**defaults, "name": name, **self.group_options(name)} for name in names]
 
     def torch_param_groups(
         self, module: torch.nn.Module, *, named: list[tuple[str, Any]] | None = None

@@ -6,16 +6,22 @@ no group matches) and the ``_no_decay`` siblings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
 from ..config.base import Config
-from ..lr_scheduler.base import LRSchedulerConfig
+from ..lr_scheduler.base import LRSchedulerConfig, LRSchedulerConfigBase
 
-__all__ = ["DEFAULT_GROUP", "NO_DECAY_SUFFIX", "ParamGroupConfig", "group_options"]
+__all__ = [
+    "DEFAULT_GROUP",
+    "NO_DECAY_SUFFIX",
+    "ParamGroupConfig",
+    "group_options",
+    "unused_lr_message",
+]
 
 DEFAULT_GROUP = "default"
 """The name of the group of parameters that no :class:`ParamGroupConfig` matches."""
@@ -111,3 +117,26 @@ def group_options(group: ParamGroupConfig | None, optimizer_lr: Any) -> dict[str
     if group.weight_decay is not None:
         spec["weight_decay"] = group.weight_decay
     return spec
+
+
+def unused_lr_message(
+    lr: Any, scheduler: LRSchedulerConfigBase | None, groups: Sequence[ParamGroupConfig]
+) -> str | None:
+    """The warning to give when the optimizer's ``lr`` is never used: an absolute global
+    schedule sets every LR from step 0, and no group uses the ``lr`` (a group with its own
+    ``lr`` uses it as the base of its ratio; a group kept constant or on a relative schedule
+    of its own, as its LR). ``None`` when it is used."""
+    first = scheduler.absolute_lr() if scheduler is not None else None
+    if first is None or isinstance(lr, bool) or not isinstance(lr, int | float):
+        return None
+    for group in groups:
+        own = group.scheduler
+        if group.lr is not None or own is None:
+            return None
+        if not isinstance(own, str) and own.absolute_lr() is None:
+            return None
+    return (
+        f"optimizer.lr={lr:g} is not used: scheduler {getattr(scheduler, 'name', '?')} sets "
+        f"absolute learning rates from step 0 (first {first:g}); change the LRs in the "
+        "schedule instead (a group's lr_scale still scales them)"
+    )

@@ -109,7 +109,8 @@ def to_subclass_spec(val: Any, typehint: Any) -> Any:
         'nshsched.lr_scheduler.hf.CosineSchedulerConfig'
 
     Raises:
-        ValueError: the tag is not registered (the registry's message).
+        ValueError: the value is not a valid config (an unknown tag, a bad field): the
+            text of the library's :class:`~nshsched.ConfigValidationError`.
     """
     registry = registry_of(typehint)
     if registry is None:
@@ -136,6 +137,11 @@ def to_subclass_spec(val: Any, typehint: Any) -> Any:
         return val
     if "class_path" in items or "init_args" in items or disc not in items:
         return val
+    if isinstance(val, Mapping):
+        try:  # validated as everywhere else: the library's message, not jsonargparse's
+            registry.construct(items)
+        except ValueError as e:  # a plain ValueError: jsonargparse re-creates exceptions
+            raise ValueError(str(e)) from None
     tag = items.pop(disc)
     if not (isinstance(tag, str) and tag in registry):
         raise ValueError(registry._unknown_message(tag))

@@ -22,6 +22,7 @@ Messages quote at most ~200 characters of any value or key.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -276,7 +277,7 @@ def load_text(text: str, source: str = "<string>") -> Any:
 # ---------------------------------------------------------------------- files
 
 
-def load_file(path: str | Path) -> Any:
+def load_file(path: str | os.PathLike[str]) -> Any:
     """Read a YAML or JSON file (by its extension: ``.json`` is strict JSON) into plain
     Python data (see :func:`load_text` and :func:`load_json`).
 

@@ -24,12 +24,33 @@ __all__ = [
     "LRSchedulerConfigBase",
     "LRSchedulerMetadata",
     "lr_scheduler_registry",
+    "show_count",
+    "show_units",
 ]
 
 Interval: TypeAlias = Literal["step", "epoch"]
 
 Count: TypeAlias = Annotated[int, Field(ge=0)] | DurationConfig
 """A count of scheduler steps (one per ``interval``), or a duration converted to them."""
+
+
+def show_count(count: int | DurationConfig | None) -> str:
+    """A count as a config file writes it: ``10``, ``{kind: fraction, value: 0.1}``."""
+    if count is None or isinstance(count, int):
+        return str(count)
+    return f"{{kind: {count.kind}, value: {count.value:g}}}"
+
+
+def show_units(count: int | DurationConfig | None, units: int) -> str:
+    """A count resolved to ``units`` scheduler steps, for a message: ``5 scheduler steps``,
+    ``{kind: fraction, value: 0.5} = 5 scheduler steps``; an unset total (``None``) is
+    ``the whole training: 1000 scheduler steps``."""
+    if count is None:
+        return f"the whole training: {units} scheduler steps"
+    if isinstance(count, int):
+        return f"{units} scheduler steps"
+    return f"{show_count(count)} = {units} scheduler steps"
+
 
 _METADATA_KEYS = ("interval", "frequency", "monitor", "reduce_on_plateau", "strict", "name")
 
@@ -123,6 +144,26 @@ class LRSchedulerConfigBase(Config):
             return frequency
         return length.steps_per_epoch * frequency
 
+    def same_unit(self, *counts: int | DurationConfig) -> list[float] | None:
+        """``counts`` as numbers in one unit, when comparing them needs no training length:
+        all ``int`` (scheduler steps), all durations of one kind, or ``int`` counts beside
+        ``steps`` (``epochs``) durations when one scheduler step is one optimizer step
+        (epoch): ``frequency`` 1 and ``interval`` step (epoch). ``None`` otherwise.
+
+        What lets a rule between two counts (a warmup within its total) be checked when
+        the config is validated rather than when it is built.
+        """
+        kinds = {"int" if isinstance(c, int) else c.kind for c in counts}
+        if len(kinds) == 2 and "int" in kinds:
+            md = self.metadata()
+            interval, frequency = self.interval or md["interval"], self.frequency or 1
+            as_int = {"step": "steps", "epoch": "epochs"}[interval] if frequency == 1 else None
+            if kinds != {"int", as_int}:
+                return None
+        elif len(kinds) != 1:
+            return None
+        return [float(c) if isinstance(c, int) else float(c.value) for c in counts]
+
     def to_units(self, count: int | DurationConfig, length: TrainingLength) -> int:
         """A count in scheduler steps: an ``int`` is one already; a duration is converted
         from optimizer steps (rounded to the nearest scheduler step, halves up)."""
@@ -133,6 +174,13 @@ class LRSchedulerConfigBase(Config):
     def total_units(self, length: TrainingLength) -> int:
         """The whole training in scheduler steps (a partial last one counts)."""
         return max(1, math.ceil(length.total_steps / self.steps_per_unit(length)))
+
+    def absolute_lr(self) -> float | None:
+        """The first LR of a schedule whose learning rates are all absolute from step 0 on
+        (so the optimizer's ``lr`` sets none of them: ``step_decay`` and
+        ``exponential_decay`` whose first interval starts at 0); ``None`` for a schedule
+        that uses the base LR."""
+        return None
 
     def uses_total(self) -> bool:
         """Whether the schedule depends on the training's total length other than through
@@ -287,3 +335,4 @@ lr_scheduler_registry: Registry[LRSchedulerConfigBase] = Registry(
 
 LRSchedulerConfig: TypeAlias = Annotated[LRSchedulerConfigBase, lr_scheduler_registry]
 """A field accepting any registered scheduler config."""
+lr_scheduler_registry.public_type(LRSchedulerConfig, "LRSchedulerConfig")

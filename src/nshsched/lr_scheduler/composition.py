@@ -11,7 +11,8 @@ from typing_extensions import Self, override
 
 from .. import functional as F
 from ..config.base import Config
-from ..duration import DurationConfig, TrainingLength
+from ..config.errors import field_error
+from ..duration import DurationConfig, FractionConfig, TrainingLength
 from .base import (
     ClosedFormLRSchedulerConfigBase,
     LRSchedulerConfig,
@@ -119,6 +120,20 @@ class SequentialSchedulerConfig(ClosedFormLRSchedulerConfigBase):
                     f"phases[{i}].duration: only the last phase may omit its duration "
                     f"({len(self.phases)} phases)"
                 )
+        fractions = [
+            (i, p.duration.value)
+            for i, p in enumerate(self.phases)
+            if isinstance(p.duration, FractionConfig)
+        ]
+        if sum(v for _, v in fractions) > 1 + 1e-9:
+            shares = " + ".join(f"{v:g}" for _, v in fractions)
+            raise field_error(
+                ("phases", fractions[-1][0], "duration"),
+                f"the phases' fractions of training add up to more than the whole training: "
+                f"{shares} = {sum(v for _, v in fractions):g} > 1",
+                self.phases[fractions[-1][0]].duration,
+                "shorten the phases",
+            )
         return self
 
     def phase_steps(self, length: TrainingLength) -> list[int]:
@@ -255,6 +270,16 @@ class PerGroupSchedulerConfig(LRSchedulerConfigBase):
     def metadata(self) -> LRSchedulerMetadata:
         """Stepped after every optimizer step (each child applies its own rhythm)."""
         return {"interval": "step"}
+
+    @override
+    def absolute_lr(self) -> float | None:
+        """The default's first LR when the default and every listed group set absolute LRs
+        from step 0 (a group kept constant, or a relative schedule, uses its base LR)."""
+        schedules = [self.default, *self.groups.values()]
+        firsts = [s.absolute_lr() if s is not None else None for s in schedules]
+        if self.default is None or any(f is None for f in firsts):
+            return None
+        return firsts[0]
 
     def schedule_for(self, group_name: str | None) -> LRSchedulerConfigBase | None:
         """The schedule of the group named ``group_name`` (``default`` if not listed)."""

@@ -20,9 +20,16 @@ from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
+from ..config.errors import field_error
 from ..duration import TrainingLength
-from ._hf_keywords import hf_aliases, quote
-from .base import ClosedFormLRSchedulerConfigBase, Count, lr_scheduler_registry
+from ._hf_keywords import HF_ALIASES, hf_aliases, quote
+from .base import (
+    ClosedFormLRSchedulerConfigBase,
+    Count,
+    lr_scheduler_registry,
+    show_count,
+    show_units,
+)
 
 if TYPE_CHECKING:
     pass
@@ -93,6 +100,9 @@ class HFScheduleBase(ClosedFormLRSchedulerConfigBase):
     floating point exactly as HF does (``100 * 0.07`` is ``7.000000000000001``: 8 steps).
     Exclusive with a non-zero ``warmup``."""
 
+    input_keys: ClassVar[tuple[str, ...]] = tuple(HF_ALIASES)
+    """Hugging Face's names of fields, accepted as input (named by ``did you mean``)."""
+
     @model_validator(mode="before")
     @classmethod
     def _hf_keywords(cls, data: Any) -> Any:
@@ -103,7 +113,7 @@ class HFScheduleBase(ClosedFormLRSchedulerConfigBase):
         if self.warmup_ratio is not None and self.warmup != 0:
             raise ValueError(
                 "set warmup (HF num_warmup_steps) or warmup_ratio, not both: got "
-                f"warmup={self.warmup!r}, warmup_ratio={self.warmup_ratio}"
+                f"warmup={show_count(self.warmup)}, warmup_ratio={self.warmup_ratio}"
             )
         return self
 
@@ -117,6 +127,12 @@ class HFScheduleBase(ClosedFormLRSchedulerConfigBase):
         this config has one and it is set, else the whole training."""
         total = getattr(self, "total", None)
         return self.total_units(length) if total is None else self.to_units(total, length)
+
+    def warmup_shown(self, units: int) -> str:
+        """The warmup resolved to ``units`` scheduler steps, for a message."""
+        if self.warmup_ratio is not None:
+            return f"warmup_ratio={self.warmup_ratio:g} = {units} scheduler steps"
+        return show_units(self.warmup, units)
 
     def warmup_units(self, length: TrainingLength) -> int:
         """``warmup`` in scheduler steps (``warmup_ratio`` resolved as HF does)."""
@@ -139,9 +155,16 @@ class HFTotalScheduleBase(HFScheduleBase):
 
     @model_validator(mode="after")
     def _warmup_le_total(self) -> Self:
-        warmup, total = self.warmup, self.total
-        if isinstance(warmup, int) and isinstance(total, int) and warmup > total:
-            raise ValueError(f"{warmup=} must be <= {total=}")
+        if self.total is None:
+            return self
+        same = self.same_unit(self.warmup, self.total)
+        if same is not None and same[0] > same[1]:
+            raise field_error(
+                "warmup",
+                f"warmup={show_count(self.warmup)} must be <= total={show_count(self.total)}",
+                self.warmup,
+                "shorten the warmup or lengthen total",
+            )
         return self
 
     @override
@@ -160,8 +183,8 @@ class HFTotalScheduleBase(HFScheduleBase):
         t = self.training_units(length)
         if w > t:
             raise ValueError(
-                f"{type(self).__name__}: warmup ({self.warmup!r} = {w} scheduler steps) must be "
-                f"<= total ({self.total!r} = {t} scheduler steps)"
+                f"{type(self).__name__}: warmup ({self.warmup_shown(w)}) must "
+                f"be <= total ({show_units(self.total, t)})"
             )
         return w, t
 
@@ -345,12 +368,19 @@ class WarmupStableDecaySchedulerConfig(HFScheduleBase):
     def _stable_or_total(self) -> Self:
         if self.stable is not None and self.total is not None:
             raise ValueError(
-                f"set stable or total, not both (got stable={self.stable!r}, total={self.total!r})"
+                f"set stable or total, not both (got stable={show_count(self.stable)}, "
+                f"total={show_count(self.total)})"
             )
         w, d, t = self.warmup, self.decay, self.total
-        ints = isinstance(w, int) and isinstance(d, int) and isinstance(t, int)
-        if self.stable is None and ints and w + d > t:  # type: ignore[operator]
-            raise ValueError(f"warmup + decay must be <= total, got {w=} + {d=} > {t=}")
+        same = self.same_unit(w, d, t) if self.stable is None and t is not None else None
+        if same is not None and same[0] + same[1] > same[2]:
+            raise field_error(
+                "decay",
+                f"warmup + decay must be <= total, got w={show_count(w)} + d={show_count(d)} > "
+                f"t={show_count(t)}",
+                d,
+                "shorten the warmup or the decay, or lengthen total",
+            )
         return self
 
     @override
@@ -373,8 +403,8 @@ class WarmupStableDecaySchedulerConfig(HFScheduleBase):
         t = self.training_units(length)
         if w + d > t:
             raise ValueError(
-                f"warmup_stable_decay: warmup ({self.warmup!r} = {w}) + decay ({self.decay!r} = "
-                f"{d}) must be <= total ({self.total!r} = {t} scheduler steps)"
+                f"warmup_stable_decay: warmup ({self.warmup_shown(w)}) + decay "
+                f"({show_units(self.decay, d)}) must be <= total ({show_units(self.total, t)})"
             )
         return w, t - w - d, d
 

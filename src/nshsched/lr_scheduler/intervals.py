@@ -6,8 +6,9 @@ Rules shared by ``step_decay`` and ``exponential_decay``:
   ``interval: step``) or durations (fractions are how presets are written). An interval
   covers ``start <= t < end``.
 - Intervals must be in order and must not overlap (``end`` of one ``<=`` ``start`` of the
-  next): a validation error when all are ``int``s, an error at creation otherwise (durations
-  are resolved against the training length then).
+  next): a validation error when all bounds are in one unit (``int``s, or durations of
+  one kind), an error at creation otherwise (durations are resolved against the training
+  length then).
 - Before the first interval (when it does not start at 0) each group keeps its base LR.
 - In a gap between two intervals, and after the last one, the LR holds the previous
   interval's final value (its value at ``end - 1``).
@@ -18,15 +19,22 @@ Rules shared by ``step_decay`` and ``exponential_decay``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, field_validator, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
 from ..config.base import Config
+from ..config.errors import field_error
 from ..duration import DurationConfig, TrainingLength
-from .base import ClosedFormLRSchedulerConfigBase, Count, lr_scheduler_registry
+from .base import (
+    ClosedFormLRSchedulerConfigBase,
+    Count,
+    lr_scheduler_registry,
+    show_count,
+    show_units,
+)
 
 __all__ = [
     "ExponentialDecayConfig",
@@ -36,25 +44,46 @@ __all__ = [
 ]
 
 
-def _describe(value: int | DurationConfig, units: int) -> str:
-    return str(units) if isinstance(value, int) else f"{value!r} = {units} scheduler steps"
+class _IntervalError(ValueError):
+    """A rule between intervals broken: the interval and field to change."""
+
+    def __init__(self, message: str, index: int, field: str, value: Any) -> None:
+        super().__init__(message)
+        self.index, self.field, self.value = index, field, value
 
 
-def _check_intervals(items: Sequence[_IntervalConfig], bounds: Sequence[tuple[int, int]]) -> None:
-    """Each interval non-empty, all in order without overlap; messages show the values."""
+def _check_intervals(
+    items: Sequence[_IntervalConfig], bounds: Sequence[tuple[float, float]], resolved: bool
+) -> None:
+    """Each interval non-empty, all in order without overlap; messages show the values
+    (with the scheduler steps they resolve to, when ``resolved``).
+
+    Raises:
+        _IntervalError: naming the interval and its field.
+    """
+
+    def show(value: int | DurationConfig, units: float) -> str:
+        return show_units(value, int(units)) if resolved else show_count(value)
+
     for i, ((start, end), item) in enumerate(zip(bounds, items)):
         if not start < end:
-            raise ValueError(
-                f"intervals[{i}]: start ({_describe(item.start, start)}) must be < "
-                f"end ({_describe(item.end, end)})"
+            raise _IntervalError(
+                f"intervals[{i}]: start ({show(item.start, start)}) must be < "
+                f"end ({show(item.end, end)})",
+                i,
+                "end",
+                item.end,
             )
         if i and start < bounds[i - 1][1]:
             prev = items[i - 1]
-            raise ValueError(
+            raise _IntervalError(
                 f"intervals[{i}] overlaps or precedes intervals[{i - 1}]: its start "
-                f"({_describe(item.start, start)}) must be >= the previous end "
-                f"({_describe(prev.end, bounds[i - 1][1])}); intervals must be ordered and "
-                "must not overlap"
+                f"({show(item.start, start)}) must be >= the previous end "
+                f"({show(prev.end, bounds[i - 1][1])}); intervals must be ordered and "
+                "must not overlap",
+                i,
+                "start",
+                item.start,
             )
 
 
@@ -85,22 +114,47 @@ class ExponentialDecayIntervalConfig(_IntervalConfig):
     decay_interval: Annotated[int, Field(ge=1)] | DurationConfig
     """Scheduler steps between two decays (an ``int``) or a duration (at least one step)."""
 
+    @field_validator("decay_interval")
+    @classmethod
+    def _not_zero(cls, value: int | DurationConfig) -> int | DurationConfig:
+        if not isinstance(value, int) and value.value == 0:
+            raise ValueError(
+                f"{show_count(value)} is 0 steps: decays must be at least one step apart"
+            )
+        return value
+
 
 class _IntervalScheduleBase(ClosedFormLRSchedulerConfigBase):
     intervals: Sequence[_IntervalConfig]
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        # Checked now when every bound is in one unit (ints, or durations of one kind).
         items = list(self.intervals)
-        if all(isinstance(x.start, int) and isinstance(x.end, int) for x in items):
-            _check_intervals(items, [(int(x.start), int(x.end)) for x in items])  # type: ignore[arg-type]
+        same = self.same_unit(*[b for x in items for b in (x.start, x.end)])
+        if same is not None:
+            try:
+                _check_intervals(items, list(zip(same[::2], same[1::2])), resolved=False)
+            except _IntervalError as e:
+                raise field_error(("intervals", e.index, e.field), str(e), e.value) from None
         return self
+
+    @override
+    def absolute_lr(self) -> float | None:
+        """The first interval's LR when it starts at step 0 (before a later start, each
+        group keeps its base LR)."""
+        first = self.intervals[0]
+        starts_at_zero = (first.start if isinstance(first.start, int) else first.start.value) == 0
+        if not starts_at_zero:
+            return None
+        value = first.lr if isinstance(first, StepDecayIntervalConfig) else first.init_lr  # type: ignore[attr-defined]
+        return float(value)
 
     def resolved(self, length: TrainingLength) -> list[tuple[int, int]]:
         """Every interval as ``(start, end)`` in scheduler steps, checked."""
         items = list(self.intervals)
         bounds = [(self.to_units(x.start, length), self.to_units(x.end, length)) for x in items]
-        _check_intervals(items, bounds)
+        _check_intervals(items, bounds, resolved=True)
         return bounds
 
     def pieces(self, length: TrainingLength) -> list[F.Schedule]:
@@ -179,8 +233,8 @@ class ExponentialDecayConfig(_IntervalScheduleBase):
             k = self.to_units(x.decay_interval, length)
             if k < 1:
                 raise ValueError(
-                    f"intervals[{i}].decay_interval ({x.decay_interval!r} = {k} scheduler "
-                    "steps) must be at least 1 step"
+                    f"intervals[{i}].decay_interval ({show_units(x.decay_interval, k)}) "
+                    "must be at least 1 step"
                 )
             out.append(F.staircase_exponential(x.init_lr, x.decay_rate, k))
         return out

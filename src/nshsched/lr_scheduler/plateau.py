@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import Field, model_validator
 from typing_extensions import Self, override
 
+from ..config.errors import field_error
 from ..duration import DurationConfig, TrainingLength
 from .base import LRSchedulerConfigBase, LRSchedulerMetadata, lr_scheduler_registry
 
@@ -85,9 +86,11 @@ class ReduceLROnPlateauConfig(LRSchedulerConfigBase):
     @classmethod
     def _require_monitor(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("monitor") is None:
-            raise ValueError(
-                "reduce_lr_on_plateau needs `monitor`: the name of the logged metric it "
-                "watches (e.g. monitor: val_loss)"
+            raise field_error(
+                "monitor",
+                "reduce_lr_on_plateau needs `monitor`: the name of the logged metric it watches",
+                data.get("monitor"),
+                "e.g. monitor: val_loss",
             )
         return data
 

@@ -28,7 +28,13 @@ from .. import functional as F
 from ..config.base import MAX_MAGNITUDE
 from ..duration import DurationConfig, TrainingLength
 from ..loading.quote import quote
-from .base import ClosedFormLRSchedulerConfigBase, Count, LRSchedulerMetadata, lr_scheduler_registry
+from .base import (
+    ClosedFormLRSchedulerConfigBase,
+    Count,
+    LRSchedulerMetadata,
+    lr_scheduler_registry,
+    show_count,
+)
 
 __all__ = [
     "TimmCosineConfig",
@@ -352,17 +358,22 @@ class TimmMultiStepConfig(_TimmConfigBase):
 
     @model_validator(mode="after")
     def _sorted(self) -> Self:
-        ints = [m for m in self.decay_t if isinstance(m, int)]
-        if any(b < a for a, b in itertools.pairwise(ints)):
-            raise ValueError(f"decay_t must be sorted, got {self.decay_t}")
+        # Checked now when they are in one unit (ints, or durations of one kind).
+        same = self.same_unit(*self.decay_t)
+        values = same if same is not None else [m for m in self.decay_t if isinstance(m, int)]
+        if any(b < a for a, b in itertools.pairwise(values)):
+            shown = ", ".join(show_count(m) for m in self.decay_t)
+            raise ValueError(f"decay_t must be sorted, got [{shown}]")
         return self
 
     @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
         marks = [self.to_units(m, length) for m in self.decay_t]
         if any(b < a for a, b in itertools.pairwise(marks)):
+            shown = ", ".join(show_count(m) for m in self.decay_t)
             raise ValueError(
-                f"TimmMultiStepConfig.decay_t={self.decay_t} are {marks} for {length!r}: "
+                f"TimmMultiStepConfig.decay_t=[{shown}] are {marks} scheduler steps for "
+                f"{length.total_steps} optimizer steps ({length.steps_per_epoch} per epoch): "
                 "they must be sorted"
             )
         return F.timm_multistep_curve(

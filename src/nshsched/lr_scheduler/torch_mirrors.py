@@ -18,7 +18,12 @@ from typing_extensions import Self, override
 
 from .. import functional as F
 from ..duration import DurationConfig, TrainingLength
-from .base import ClosedFormLRSchedulerConfigBase, LRSchedulerMetadata, lr_scheduler_registry
+from .base import (
+    ClosedFormLRSchedulerConfigBase,
+    LRSchedulerMetadata,
+    lr_scheduler_registry,
+    show_count,
+)
 
 __all__ = [
     "ConstantLRConfig",
@@ -109,18 +114,23 @@ class MultiStepLRConfig(TorchMirrorConfigBase):
 
     @model_validator(mode="after")
     def _check_milestones(self) -> Self:
-        ints = [m for m in self.milestones if isinstance(m, int)]
-        if any(b <= a for a, b in itertools.pairwise(ints)):
-            raise ValueError(f"milestones must be strictly increasing, got {self.milestones}")
+        # Checked now when they are in one unit (ints, or durations of one kind).
+        same = self.same_unit(*self.milestones)
+        values = same if same is not None else [m for m in self.milestones if isinstance(m, int)]
+        if any(b <= a for a, b in itertools.pairwise(values)):
+            shown = ", ".join(show_count(m) for m in self.milestones)
+            raise ValueError(f"milestones must be strictly increasing, got [{shown}]")
         return self
 
     @override
     def schedule(self, length: TrainingLength) -> F.Schedule:
         marks = [self.to_units(m, length) for m in self.milestones]
         if any(b <= a for a, b in itertools.pairwise(marks)):
+            shown = ", ".join(show_count(m) for m in self.milestones)
             raise ValueError(
-                f"MultiStepLRConfig.milestones={self.milestones} are {marks} scheduler steps "
-                f"for {length!r}: they must be strictly increasing"
+                f"MultiStepLRConfig.milestones=[{shown}] are {marks} scheduler steps for "
+                f"{length.total_steps} optimizer steps ({length.steps_per_epoch} per epoch): "
+                "they must be strictly increasing"
             )
         return F.multi_step_lr(marks, self.gamma)
 

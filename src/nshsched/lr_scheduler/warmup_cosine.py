@@ -12,12 +12,15 @@ from pydantic import NonNegativeFloat, model_validator
 from typing_extensions import Self, override
 
 from .. import functional as F
+from ..config.errors import field_error
 from ..duration import TrainingLength
 from .base import (
     ClosedFormLRSchedulerConfigBase,
     Count,
     LRSchedulerMetadata,
     lr_scheduler_registry,
+    show_count,
+    show_units,
 )
 
 __all__ = [
@@ -27,10 +30,20 @@ __all__ = [
 ]
 
 
-def _check_counts(warmup_name: str, warmup: Count, total_name: str, total: Count) -> None:
-    """At validation time, when both counts are plain ints: ``warmup < total``."""
-    if isinstance(warmup, int) and isinstance(total, int) and not warmup < total:
-        raise ValueError(f"{warmup_name}={warmup} must be < {total_name}={total}")
+def _check_counts(
+    config: ClosedFormLRSchedulerConfigBase, warmup_name: str, total_name: str
+) -> None:
+    """At validation time, when both counts are in one unit: ``warmup < total``."""
+    warmup: Count = getattr(config, warmup_name)
+    total: Count = getattr(config, total_name)
+    same = config.same_unit(warmup, total)
+    if same is not None and not same[0] < same[1]:
+        raise field_error(
+            warmup_name,
+            f"{warmup_name}={show_count(warmup)} must be < {total_name}={show_count(total)}",
+            warmup,
+            f"shorten {warmup_name} or lengthen {total_name}",
+        )
 
 
 class _WarmupCosineBase(ClosedFormLRSchedulerConfigBase):
@@ -45,8 +58,8 @@ class _WarmupCosineBase(ClosedFormLRSchedulerConfigBase):
         w, t = self.to_units(warmup, length), self.to_units(total, length)
         if not w < t:
             raise ValueError(
-                f"{type(self).__name__}: {warmup_name} ({warmup!r} = {w} scheduler steps) must "
-                f"be < {total_name} ({total!r} = {t} scheduler steps)"
+                f"{type(self).__name__}: {warmup_name} ({show_units(warmup, w)}) must "
+                f"be < {total_name} ({show_units(total, t)})"
             )
         return w, t
 
@@ -99,7 +112,7 @@ class LinearWarmupCosineDecayLRSchedulerConfig(_WarmupCosineBase):
 
     @model_validator(mode="after")
     def _warmup_lt_max(self) -> Self:
-        _check_counts("warmup_duration", self.warmup_duration, "max_duration", self.max_duration)
+        _check_counts(self, "warmup_duration", "max_duration")
         return self
 
     @override
@@ -161,7 +174,7 @@ class WarmupCosineConfig(_WarmupCosineBase):
 
     @model_validator(mode="after")
     def _warmup_lt_max(self) -> Self:
-        _check_counts("warmup_epochs", self.warmup_epochs, "T_max", self.T_max)
+        _check_counts(self, "warmup_epochs", "T_max")
         return self
 
     @override
@@ -225,7 +238,7 @@ class LinearWarmupCosineAnnealingLRConfig(_WarmupCosineBase):
 
     @model_validator(mode="after")
     def _warmup_lt_max(self) -> Self:
-        _check_counts("warmup_epochs", self.warmup_epochs, "max_epochs", self.max_epochs)
+        _check_counts(self, "warmup_epochs", "max_epochs")
         return self
 
     @override

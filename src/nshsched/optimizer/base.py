@@ -58,6 +58,7 @@ optimizer_registry = Registry(
 
 OptimizerConfig = Annotated[OptimizerConfigBase, optimizer_registry]
 """Field type accepting any registered optimizer config (resolved at validation time)."""
+optimizer_registry.public_type(OptimizerConfig, "OptimizerConfig")
 
 
 class TorchOptimizerConfigBase(OptimizerConfigBase):

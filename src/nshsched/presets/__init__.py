@@ -112,19 +112,17 @@ def load(name: str, dirs: Dirs = None) -> LRSchedulerConfigBase:
 
     Raises:
         PresetNotFoundError: No such preset.
-        pydantic.ValidationError: The preset file is not a valid scheduler config.
+        pydantic.ValidationError: The preset file is not a valid scheduler config (a
+            :class:`~nshsched.ConfigValidationError` titled with the file).
 
     Example:
         >>> from nshsched import presets
         >>> presets.load("warmup_cosine").name
         'cosine'
     """
-    from pydantic import TypeAdapter
+    from ..lr_scheduler.base import lr_scheduler_registry
 
-    from ..lr_scheduler.base import LRSchedulerConfig
-
-    adapter: TypeAdapter[LRSchedulerConfigBase] = TypeAdapter(LRSchedulerConfig)
-    return adapter.validate_python(load_data(name, dirs))
+    return lr_scheduler_registry.from_file(path(name, dirs))
 
 
 def description(name: str, dirs: Dirs = None) -> str:

@@ -12,7 +12,7 @@ from ..loading.warn import warn
 from . import clock
 from .hyper import base_value
 
-__all__ = ["HorizonWarning", "check_finite", "check_horizon", "tag_of"]
+__all__ = ["HorizonWarning", "check_finite", "check_horizon", "check_warmup", "tag_of"]
 
 _FINITE_SAMPLES = 4096
 
@@ -57,6 +57,22 @@ def check_horizon(config: Any, length: TrainingLength) -> None:
     if config.horizon_check == "error":
         raise ValueError(message)
     warn(message, HorizonWarning)
+
+
+def check_warmup(config: Any, length: TrainingLength) -> None:
+    """Refuse a joined warmup longer than the whole training (the LR would never reach
+    the schedule's start)."""
+    w = clock.warmup_steps(config, length)
+    if w <= length.total_steps:
+        return
+    getter = getattr(config, "generic_warmup", None)
+    given = getter() if getter is not None else getattr(config, "warmup", None)
+    shown = f"{{kind: {given.kind}, value: {given.value:g}}} = " if given is not None else ""
+    raise ValueError(
+        f"{tag_of(config)}: warmup ({shown}{w} optimizer steps) is longer than the whole "
+        f"training ({length.total_steps} optimizer steps): the LR would never reach the "
+        "schedule; shorten the warmup, or give it as a fraction of training"
+    )
 
 
 def _sample_steps(total: int) -> Any:

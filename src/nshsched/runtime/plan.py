@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeAlias
 from .. import functional as F
 from ..duration import TrainingLength
 from . import clock
-from .checks import check_finite, check_horizon, tag_of
+from .checks import check_finite, check_horizon, check_warmup, tag_of
 from .hyper import base_value, has_key, momentum_key
 from .resume import fingerprint
 
@@ -99,6 +99,7 @@ def _closed_curves(
     config: Config, length: TrainingLength, count: int, checks: bool
 ) -> list[F.LRCurve]:
     if checks:
+        check_warmup(config, length)
         check_horizon(config, length)
     return clock.step_curves(config, length, count)
 
@@ -132,15 +133,16 @@ def compile_plan(
         per_step: Step the closed-form part after every optimizer step, whatever its
             interval (plain loops).
         momentum: Add the targets of a cycled momentum (off for an LR-only preview).
-        checks: Run the horizon check (off for previews, which create no scheduler).
+        checks: Run the checks of a scheduler's creation: the horizon, and a joined warmup
+            within the training (off for previews, which create no scheduler).
         hyperparameters: Scheduled param-group keys other than the LR (key ->
             ``HyperparameterScheduleConfig``): their targets join the plan.
         defaults: The optimizer's defaults (for ``start``/``end`` hyperparameters).
 
     Raises:
         ValueError: A schedule gives a non-finite or negative LR within the horizon, a
-            ``per_group`` name matches no group, a cycled momentum has nowhere to go, or
-            ``horizon_check: error`` fails.
+            ``per_group`` name matches no group, a cycled momentum has nowhere to go, a
+            joined warmup is longer than the training, or ``horizon_check: error`` fails.
     """
     names = [g.get("name") for g in groups]
     n = len(groups)
@@ -162,6 +164,8 @@ def compile_plan(
         for key, indices in by_child.items():
             child = children[key]
             if _kind(child) == "plateau":
+                if checks:
+                    check_warmup(child, length)
                 plan.plateaus.append(
                     PlateauPart(child, tuple(indices), clock.warmup_steps(child, length))
                 )
@@ -188,6 +192,8 @@ def compile_plan(
             for i, curve in enumerate(curves)
         ]
     elif kind == "plateau":
+        if checks:
+            check_warmup(config, length)
         plan = Plan(config, length, names, "step", 1, 1)
         plan.plateaus.append(
             PlateauPart(config, tuple(range(n)), clock.warmup_steps(config, length))

@@ -45,7 +45,8 @@ def resolved_schedule(config: BaseModel, length: TrainingLength) -> Any:
             steps = value.to_steps(length)
             if steps > MAX_STEPS:
                 raise ValueError(
-                    f"{tag}: {path} = {_quote(repr(value))} is {steps} optimizer steps, more "
+                    f"{tag}: {path} = {{kind: {value.kind}, value: {value.value:g}}} is {steps} "
+                    "optimizer steps, more "
                     f"than 2**53 (steps_per_epoch={length.steps_per_epoch})"
                 )
             return steps

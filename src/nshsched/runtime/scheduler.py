@@ -9,6 +9,8 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 from typing_extensions import override
 
+from ..loading.warn import warn
+from .checks import HorizonWarning, tag_of
 from .hyper import base_value
 from .plan import Plan
 from .resume import resume_step
@@ -118,6 +120,7 @@ class ClosedFormLRScheduler(LRScheduler):
         self._lanes: list[tuple[Any, str, list[tuple[int, float]]]] = []
         self._lr_lane: int | None = None
         self._writer_groups: list[dict[str, Any]] = []
+        self._beyond_warned = False  # step_to past the horizon warns once
         super().__init__(optimizer, last_epoch)
 
     def _build_lanes(self) -> None:
@@ -174,15 +177,18 @@ class ClosedFormLRScheduler(LRScheduler):
         """Advance one step (``epoch``: torch's deprecated seek; prefer :meth:`step_to`)."""
         self._step_count += 1
         self.last_epoch = last = self.last_epoch + 1 if epoch is None else int(epoch)
+        self._write(last if self._unit == 1 else last * self._unit)
+
+    def _write(self, t: int) -> None:
+        """Write the values of optimizer step ``t``."""
         shared = self._shared
         if shared is None:
             if not self._laned:
-                self._apply()
+                self._apply(t)
                 return
             # Lanes: each distinct (curve, key) evaluated once, then plain float writes.
             if not self._lanes:
                 self._build_lanes()
-            t = last if self._unit == 1 else last * self._unit
             groups = self.optimizer.param_groups
             values = []
             for scale, key, members in self._lanes:
@@ -196,7 +202,7 @@ class ClosedFormLRScheduler(LRScheduler):
                 self._m = values[self._lr_lane]
             return
         # Fast path: one multiplier for every group, plain floats, nothing else to write.
-        self._m = m = shared(last if self._unit == 1 else last * self._unit)
+        self._m = m = shared(t)
         for group, base in zip(self.optimizer.param_groups, self.base_lrs):
             group["lr"] = base * m
 
@@ -205,14 +211,37 @@ class ClosedFormLRScheduler(LRScheduler):
         values: for loops driven by a global counter, or optimizers stepped at different
         rates.
 
+        Beyond the training length the scheduler was built for, the values of its last
+        optimizer step are held, and a :class:`~nshsched.HorizonWarning` says so (once per
+        scheduler): a loop passing a count of something else (environment steps, batches
+        of every optimizer) instead of this optimizer's steps reaches the end of the
+        schedule far too early.
+
         Raises:
             ValueError: ``n`` is negative.
         """
         if isinstance(n, bool) or int(n) != n or n < 0:
             raise ValueError(f"step_to: the step must be a whole number >= 0, got {n!r}")
-        self.step(int(n))
+        n = int(n)
+        t = n * self._unit
+        horizon = self.plan.length.total_steps
+        if t > horizon:
+            if not self._beyond_warned:
+                self._beyond_warned = True
+                at = f"step {n} (optimizer step {t})" if self._unit != 1 else f"step {n}"
+                warn(
+                    f"step_to({n}): {at} is beyond the {horizon} optimizer steps this "
+                    f"{tag_of(self.plan.config)} scheduler was built for; it holds the values "
+                    f"of optimizer step {horizon} (count this optimizer's steps, or build the "
+                    "scheduler for the whole run)",
+                    HorizonWarning,
+                )
+            t = horizon
+        self._step_count += 1
+        self.last_epoch = n
+        self._write(t)
 
-    def _apply(self) -> None:
+    def _apply(self, t: int | None = None) -> None:
         groups_now = self.optimizer.param_groups
         if (
             not self._writers
@@ -222,7 +251,8 @@ class ClosedFormLRScheduler(LRScheduler):
             # first write, or optimizer.load_state_dict() replaced the group dicts (a
             # checkpoint restore, accelerate's prepare): write into the current ones
             self._build_writers()
-        t = self.last_epoch * self._unit
+        if t is None:
+            t = self.last_epoch * self._unit
         groups = self.optimizer.param_groups
         for writer, base in self._writers:
             curve = writer.curve
