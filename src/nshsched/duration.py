@@ -1,4 +1,5 @@
-"""Durations (steps, epochs, a fraction of training) and the training length they resolve against.
+"""Durations (steps, epochs, a fraction of training) and the training length they resolve
+against, read from a Lightning ``Trainer`` when there is one (:func:`training_steps`).
 
 A duration becomes a whole number of optimizer steps exactly once, when a scheduler is
 created, by :meth:`to_steps`. The rounding rule is *nearest integer, halves rounded up*
@@ -9,11 +10,15 @@ created, by :meth:`to_steps`. The rounding rule is *nearest integer, halves roun
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import ConfigDict, Field, PositiveInt
 
 from .config.base import Config
+from .loading.warn import warn
+
+if TYPE_CHECKING:
+    from lightning.pytorch import Trainer
 
 __all__ = [
     "DurationConfig",
@@ -21,8 +26,10 @@ __all__ = [
     "FractionConfig",
     "StepsConfig",
     "TrainingLength",
+    "num_training_batches",
     "resolve_length",
     "round_steps",
+    "training_steps",
 ]
 
 
@@ -58,10 +65,9 @@ class TrainingLength(Config):
     def from_trainer(cls, trainer: Any) -> TrainingLength:
         """The optimizer steps a Lightning ``Trainer`` will take, per epoch and in total.
 
-        See :func:`nshsched.lightning.training_steps` for the rules.
+        See :func:`training_steps` for the rules (this module is the only one that reads
+        Lightning's trainer; it imports ``lightning`` only for type checking).
         """
-        from .lightning import training_steps
-
         steps_per_epoch, total_steps = training_steps(trainer)
         return cls(steps_per_epoch=steps_per_epoch, total_steps=total_steps)
 
@@ -119,3 +125,122 @@ def resolve_length(lightning_module_or_length: Any) -> TrainingLength:
             f"{type(lightning_module_or_length).__name__}"
         )
     return TrainingLength.from_trainer(trainer)
+
+
+# ---------------------------------------------------------------------- Lightning
+
+_INF = float("inf")
+
+
+def num_training_batches(trainer: Trainer) -> int | float:
+    """The training batches of one epoch on this process, as Lightning will count them.
+
+    This is Lightning's own count, ``trainer.num_training_batches``: ``limit_train_batches``
+    (an int caps, a float scales and floors), ``overfit_batches`` and the distributed sampler
+    (each process sees ``ceil(len(dataset) / world_size)`` samples) are applied. Lightning
+    computes it when it sets up the train dataloader, which happens *after*
+    ``configure_optimizers``; reading ``trainer.estimated_stepping_batches`` sets it up now
+    (Lightning's documented way to size a schedule in ``configure_optimizers``; the loader is
+    kept, not requested again). Under ``max_epochs=-1`` that property does not load the data,
+    so the fit loop's ``setup_data()`` is called, which is what it calls. ``inf`` means no
+    length (an iterable dataset); a module without ``training_step`` has 0.
+    """
+    if trainer.limit_train_batches == 0:
+        return 0
+    if trainer.train_dataloader is None:
+        if trainer.max_epochs is not None and trainer.max_epochs != -1:
+            trainer.estimated_stepping_batches  # noqa: B018 (read for its effect: loads the data)
+        else:
+            trainer.fit_loop.setup_data()
+        if trainer.train_dataloader is None:  # no training_step: Lightning sets nothing up
+            return 0
+    return trainer.num_training_batches
+
+
+def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
+    """``(steps_per_epoch, total_steps)``: the optimizer steps a Lightning ``Trainer`` will
+    take, per epoch and in total.
+
+    Rules (Lightning 2.x):
+
+    - an epoch has ``B`` training batches on each process (see :func:`num_training_batches`:
+      ``limit_train_batches``, the distributed sampler's split);
+    - with ``accumulate_grad_batches = A`` the optimizer steps every ``A`` batches *and* on the
+      last batch of the epoch, so an epoch has ``ceil(B / A)`` optimizer steps (a strategy
+      that accumulates by itself, like DeepSpeed, steps on every batch as far as Lightning's
+      counters go);
+    - the total is ``ceil(B / A) * max_epochs``, capped by ``max_steps`` when it is set; with
+      ``max_epochs=-1`` it is ``max_steps``.
+    - under manual optimization (``automatic_optimization = False``) a step is a training
+      batch (each optimizer steps once per batch; Lightning does not accumulate), and
+      Lightning's ``max_steps`` counts the steps of all ``optimizers`` together, so it
+      allows ``ceil(max_steps / optimizers)`` batches;
+    - an epoch of unknown length (an iterable dataset) with ``max_steps`` set counts as the
+      whole run (a warning says so: ``interval: epoch`` schedules then never advance).
+
+    Raises:
+        ValueError: when the length is unknown, infinite or zero, saying which ``Trainer``
+            setting to add or change.
+    """
+    from lightning.pytorch.callbacks import GradientAccumulationScheduler
+
+    if any(
+        isinstance(cb, GradientAccumulationScheduler) for cb in getattr(trainer, "callbacks", [])
+    ):
+        raise ValueError(
+            "cannot compute the training length with a GradientAccumulationScheduler callback "
+            "(the optimizer steps per epoch change between epochs); use a constant "
+            "Trainer(accumulate_grad_batches=...) or give the scheduler durations in steps "
+            "and a TrainingLength you build yourself"
+        )
+    max_epochs = trainer.max_epochs
+    max_steps = trainer.max_steps
+    if max_epochs is None:  # not set up yet (Trainer resolves None to 1000 or -1)
+        max_epochs = -1 if max_steps != -1 else 1000
+    if max_epochs == -1 and max_steps == -1:
+        raise ValueError(
+            "the training length is infinite (Trainer(max_epochs=-1) and no max_steps): "
+            "set Trainer(max_steps=N) or a finite Trainer(max_epochs=N)"
+        )
+    if max_epochs == 0 or max_steps == 0:
+        raise ValueError(
+            f"the training length is zero ({max_epochs=}, {max_steps=}): set "
+            "Trainer(max_epochs) or Trainer(max_steps) to a positive number"
+        )
+
+    batches = num_training_batches(trainer)
+    accumulate = (
+        1 if trainer.strategy.handles_gradient_accumulation else trainer.accumulate_grad_batches
+    )
+    module = getattr(trainer, "lightning_module", None)
+    if module is not None and not getattr(module, "automatic_optimization", True):
+        accumulate = 1
+        if max_steps != -1:
+            max_steps = math.ceil(max_steps / optimizers)
+    if batches == _INF:
+        if max_steps == -1:
+            raise ValueError(
+                "the number of training batches per epoch is unknown (the train dataloader has "
+                "no length, e.g. an IterableDataset): set Trainer(max_steps=N)"
+            )
+        warn(
+            "the train dataloader has no length, so an epoch is taken to be the whole run "
+            f"({max_steps} steps, from Trainer(max_steps)): schedules with interval 'epoch' "
+            "will not advance; give durations in steps or fractions",
+            UserWarning,
+        )
+        return max_steps, max_steps
+    if batches <= 0:
+        raise ValueError(
+            f"there are no training batches ({batches=}, limit_train_batches="
+            f"{trainer.limit_train_batches!r}): give the train dataloader data or raise "
+            "Trainer(limit_train_batches)"
+        )
+    steps_per_epoch = math.ceil(int(batches) / accumulate)
+    if max_epochs == -1:
+        total = max_steps
+    else:
+        total = steps_per_epoch * max_epochs
+        if max_steps != -1:
+            total = min(total, max_steps)
+    return steps_per_epoch, total

@@ -9,10 +9,8 @@ rebuild.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import importlib
 import os
-import re
 import threading
 import typing
 import warnings
@@ -22,9 +20,10 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..loading.quote import quote, shorten
+from ..loading.quote import shorten
 from .errors import retitle, titled
 from .hooks import PydanticHooks
+from .tags import normalize_tag, tag_list, unknown_tag_message, valid_tag
 
 __all__ = ["RegistrationError", "Registry"]
 
@@ -36,24 +35,12 @@ class RegistrationError(TypeError):
     """A class cannot be registered (wrong base, bad tag, tag already taken)."""
 
 
-_TAG = re.compile(r"[A-Za-z0-9_]+", re.ASCII)
-
-
 class _State(NamedTuple):
     """What a registry holds, replaced as a whole (copy on write): a reader takes one
     snapshot and never sees a half-made registration."""
 
     classes: dict[str, type[Any]]  # canonical tag -> class
     keys: dict[str, str]  # normalized tag or alias -> canonical tag
-
-
-def _normalize(tag: str) -> str:
-    """The key under which tags and aliases are compared: case-insensitive, without ``_``/``-``.
-
-    This is what makes torch's class names work as tags: ``"CosineAnnealingLR"`` and
-    ``"cosine_annealing_lr"`` share the key ``"cosineannealinglr"``.
-    """
-    return tag.replace("_", "").replace("-", "").lower()
 
 
 class Registry(PydanticHooks, Generic[TBase]):
@@ -168,7 +155,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         aliases: tuple[str, ...] = tuple(getattr(cls, "aliases", ()) or ())
         for name in (tag, *aliases):
             self._check_tag(cls, name)
-        keys = {_normalize(tag)} | {_normalize(a) for a in aliases}
+        keys = {normalize_tag(tag)} | {normalize_tag(a) for a in aliases}
         if not self._is_builtin(cls):
             self._loaded()  # a user class meets every built-in tag
         with self._lock:
@@ -209,7 +196,7 @@ class Registry(PydanticHooks, Generic[TBase]):
         return holder if same else None
 
     def _check_tag(self, cls: type[Any], name: object) -> None:
-        if not isinstance(name, str) or not _TAG.fullmatch(name) or not _normalize(name):
+        if not valid_tag(name):
             raise RegistrationError(
                 f"cannot register {cls.__qualname__}: {name!r} is not a valid "
                 f"{self.discriminator}; use ASCII letters, digits and '_', with at least one "
@@ -319,13 +306,13 @@ class Registry(PydanticHooks, Generic[TBase]):
         The one place an unknown tag is met (validation, :meth:`get`, ``in``).
         """
         state = self._loaded()
-        canonical = state.keys.get(_normalize(tag))
+        canonical = state.keys.get(normalize_tag(tag))
         if canonical is None and (self._builtins is None or self._builtins_loaded):
             from .plugins import on_unknown_tag  # installed plugins may know it
 
             on_unknown_tag()
             state = self._state
-            canonical = state.keys.get(_normalize(tag))
+            canonical = state.keys.get(normalize_tag(tag))
         if canonical is None:
             return None
         return canonical, state.classes[canonical]
@@ -387,39 +374,11 @@ class Registry(PydanticHooks, Generic[TBase]):
         found = self._find(tag) if isinstance(tag, str) else None
         return found[1].__name__ if found is not None else self.type_name
 
-    _TAGS_SHOWN = 320
-    """The most characters of registered tags a message lists (then how many more)."""
-
     def _tag_list(self) -> str:
-        tags = self.tags()
-        shown: list[str] = []
-        width = 0
-        for tag in tags:
-            width += len(tag) + 2
-            if width > self._TAGS_SHOWN and len(shown) < len(tags) - 1:
-                break
-            shown.append(tag)
-        text = ", ".join(shown)
-        if len(shown) < len(tags):
-            text += f", ... and {len(tags) - len(shown)} more (`nshsched list` shows them all)"
-        return text
+        return tag_list(self.tags())
 
     def _unknown_message(self, tag: object) -> str:
-        msg = (
-            f"unknown {self.discriminator} {quote(tag, 80)} for {self.type_name}; "
-            f"registered: {self._tag_list()}"
-        )
-        if isinstance(tag, str):
-            by_key = {_normalize(t): t for t in self.tags()}
-            close = difflib.get_close_matches(
-                _normalize(shorten(tag, 100)), list(by_key), n=1, cutoff=0.6
-            )
-            if close:
-                msg += f" (did you mean {by_key[close[0]]!r}?)"
-        return msg + (
-            "; your own class? import its module first (command line: --import MODULE or "
-            "NSHSCHED_IMPORT=MODULE; a package: an entry point in the `nshsched` group)"
-        )
+        return unknown_tag_message(tag, self.tags(), self.discriminator, self.type_name)
 
     def _safe_tag(self, cls: type[BaseModel]) -> str:
         try:

@@ -34,7 +34,8 @@ from .param_group import (
     group_options,
     unused_lr_message,
 )
-from .partition import base_group, torch_param_groups
+from .partition import torch_param_groups
+from .schedules import group_schedule
 
 if TYPE_CHECKING:
     import torch
@@ -237,61 +238,21 @@ class OptimizationConfig(Config):
 
         Without group overrides it is the global scheduler. With overrides it is a
         ``per_group`` config: ``default`` = the global scheduler, and each overriding group
-        (and its ``_no_decay`` sibling) with its own schedule (``None``: constant).
-        Setting both a global scheduler and overrides warns once; the overrides win.
+        (and its ``_no_decay`` sibling, and its layer-decay parts) with its own schedule
+        (``None``: constant). Setting both a global scheduler and overrides warns once; the
+        overrides win. See :func:`nshsched.groups.schedules.group_schedule`.
         """
-        overrides: dict[str, LRSchedulerConfigBase | None] = {}
-        for group in self.param_groups:
-            if isinstance(group.scheduler, str):  # "inherit"
-                continue
-            for name in group_names:
-                if self._configured_group(name) in (group.name, group.name + NO_DECAY_SUFFIX):
-                    overrides[name] = group.scheduler
-        if not overrides:
-            return self._expand_parts(self.scheduler, group_names)
-        if self.scheduler is not None and not self._warned:
+        config, overriding = group_schedule(
+            self.scheduler, self.param_groups, group_names, layered=self.layer_decay is not None
+        )
+        if overriding and self.scheduler is not None and not self._warned:
             self._warned = True
-            names = [g.name for g in self.param_groups if not isinstance(g.scheduler, str)]
             warn(
-                f"param group(s) {names} set their own scheduler and a global scheduler "
+                f"param group(s) {overriding} set their own scheduler and a global scheduler "
                 f"({type(self.scheduler).__name__}) is set too: those groups use their own",
                 UserWarning,
             )
-        if self.scheduler is None and all(v is None for v in overrides.values()):
-            return None  # every group constant: nothing to schedule
-        from ..lr_scheduler.composition import PerGroupSchedulerConfig
-
-        return PerGroupSchedulerConfig(
-            default=self._expand_parts(self.scheduler, group_names), groups=overrides
-        )
-
-    def _configured_group(self, name: str) -> str:
-        """The group a torch group belongs to: ``head.layer3`` -> ``head`` with
-        ``layer_decay`` (without it, names are taken as they are)."""
-        return base_group(name) if self.layer_decay is not None else name
-
-    def _expand_parts(
-        self, config: LRSchedulerConfigBase | None, group_names: list[str]
-    ) -> LRSchedulerConfigBase | None:
-        """A ``per_group`` config whose ``groups`` name configured groups, extended to the
-        parts ``layer_decay`` splits them into (``head`` -> ``head.layer0``, ...)."""
-        groups = getattr(config, "groups", None)
-        if (
-            self.layer_decay is None
-            or getattr(config, "runtime_kind", None) != "per_group"
-            or not isinstance(groups, dict)
-        ):
-            return config
-        split = [name for name in group_names if base_group(name) != name]
-        expanded = dict(groups)
-        for name in split:
-            base = base_group(name)
-            if base in groups and name not in groups:
-                expanded[name] = groups[base]
-        for base in {base_group(n) for n in split}:
-            if base in expanded and base not in group_names:
-                del expanded[base]
-        return config.model_copy(update={"groups": expanded})  # type: ignore[union-attr]
+        return config
 
     def lr_schedule(self, group_names: list[str]) -> LRSchedulerConfigBase | None:
         """:meth:`group_scheduler`, or a constant LR schedule when only

@@ -114,7 +114,7 @@ class OptimizersConfig(Config):
         optimization: one step of each optimizer per training batch, so ``max_steps`` (which
         Lightning counts over all optimizers together) allows
         ``ceil(max_steps / number of optimizers)`` batches."""
-        from ..lightning import training_steps
+        from ..duration import training_steps
 
         steps_per_epoch, total = training_steps(trainer, optimizers=len(self.optimizers))
         return TrainingLength(steps_per_epoch=steps_per_epoch, total_steps=total)
