@@ -160,3 +160,17 @@ def test_fields_tables_show_defaults_not_pydantic_sentinels() -> None:
     assert "| `groups` | `{}` |" in table  # a default_factory, shown as its value
     assert "| `default` | `None` |" in table
     assert "| `T_max` | *required* |" in plot_schedules.fields_table(S.CosineAnnealingLRConfig)
+
+
+def test_architecture_page_names_every_room() -> None:
+    """docs/architecture.md describes every folder and root module of the package, and
+    names none that is gone."""
+    import re
+
+    page = (DOCS / "architecture.md").read_text()
+    table = page.split("## The rooms", 1)[1].split("##", 1)[0]
+    named = set(re.findall(r"^\| `([^`]+)`", table, re.M))
+    package = Path(S.__file__).parent
+    rooms = {f"{p.name}/" for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    rooms |= {p.name for p in package.glob("*.py") if p.name not in ("__main__.py",)}
+    assert rooms == named, (sorted(rooms - named), sorted(named - rooms))
