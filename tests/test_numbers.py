@@ -293,9 +293,13 @@ def test_every_valid_optimizer_config_builds_and_steps_finite(
         return
     optimizer = config.create_optimizer(params)
 
+    # A maximizing optimizer climbs: give it the negated loss, whose maximum is finite
+    # (gradient ascent on the loss itself diverges by design, whatever the optimizer).
+    sign = -1.0 if getattr(config, "maximize", False) else 1.0
+
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
-        value = loss()
+        value = sign * loss()
         value.backward()
         return value
 

@@ -65,7 +65,11 @@ def test_fields_are_the_package_keywords_with_its_defaults(tag: str) -> None:
             r"weight_lr_power[\s\S]*less than or equal to 8",
         ),
         ("schedule_free_radam", {"weight_lr_power": -2}, r"weight_lr_power"),
-        ("schedule_free_sgd", {"nesterov": True}, r"nesterov[\s\S]*Extra inputs"),
+        (
+            "schedule_free_sgd",
+            {"nesterov": True},
+            r"nesterov: not a field of ScheduleFreeSGDConfig",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_the_field(tag: str, data: dict[str, Any], match: str) -> None:
@@ -74,7 +78,7 @@ def test_bad_values_are_refused_with_the_field(tag: str, data: dict[str, Any], m
 
 
 def test_lr_is_required() -> None:
-    with pytest.raises(ValidationError, match=r"lr\n  Field required"):
+    with pytest.raises(ValidationError, match=r"\n  lr: Field required"):
         S.optimizer_registry.construct({"name": "schedule_free_sgd"})
 
 

@@ -40,6 +40,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from ..loading.limits import MAX_DEPTH
 from ..loading.quote import QUOTE_LIMIT, quote, shorten
@@ -83,6 +84,23 @@ class ConfigValidationError(ValidationError):
 
     def __repr__(self) -> str:
         return format_error(self)
+
+    def __reduce__(self) -> tuple[Any, tuple[str, list[dict[str, Any]]]]:
+        # Plain data (title, line errors): every pydantic release rebuilds it, nshsched's own
+        # error types included (pydantic's own pickling knows only its built-in types before
+        # 2.14).
+        return _unpickle, (self.title, [dict(e) for e in self.errors(include_url=False)])
+
+
+def _unpickle(title: str, errors: list[dict[str, Any]]) -> ConfigValidationError:
+    line_errors: list[Any] = []
+    for e in errors:
+        ctx = e.get("ctx")
+        # the message as rendered (pydantic fills only ``{key}`` of the context's keys, and
+        # the rendered text holds none), the context kept for programmatic readers
+        kind = PydanticCustomError(e["type"], e["msg"], ctx)
+        line_errors.append({"type": kind, "loc": tuple(e["loc"]), "input": e.get("input")})
+    return ConfigValidationError.from_exception_data(title, line_errors)
 
 
 # ---------------------------------------------------------------------- raising
