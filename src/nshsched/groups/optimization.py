@@ -249,8 +249,11 @@ class OptimizationConfig(Config):
         )
         if overriding and self.scheduler is not None and not self._warned:
             self._warned = True
+            shown = str(overriding[:10])
+            if len(overriding) > 10:
+                shown = f"{shown[:-1]}, ... ({len(overriding)} groups)]"
             warn(
-                f"param group(s) {overriding} set their own scheduler and a global scheduler "
+                f"param group(s) {shown} set their own scheduler and a global scheduler "
                 f"({type(self.scheduler).__name__}) is set too: those groups use their own",
                 UserWarning,
             )
