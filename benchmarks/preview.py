@@ -160,7 +160,9 @@ def main() -> None:
         header = f"{'file':<28}|{'wall':>8} |{'cpu':>8} |{'peak':>9} | target"
         print(header + "\n" + "-" * len(header))
         for name, path in paths.items():
-            wall, cpu, peak = measure([sys.executable, "-m", "nshsched", "preview", str(path)], runs)
+            wall, cpu, peak = measure(
+                [sys.executable, "-m", "nshsched", "preview", str(path)], runs
+            )
             target = targets.get(name)
             verdict = "(not a target)"
             if target is not None:
@@ -172,9 +174,7 @@ def main() -> None:
             if args.quick and name != "1 group":
                 continue
             yard_runs = 1 if name != "1 group" else runs
-            y_wall, y_cpu, y_peak = measure(
-                [sys.executable, "-c", YARDSTICK, str(path)], yard_runs
-            )
+            y_wall, y_cpu, y_peak = measure([sys.executable, "-c", YARDSTICK, str(path)], yard_runs)
             print(
                 f"{'  yardstick: torch optimizer':<28}|{y_wall:>7.2f}s |{y_cpu:>7.2f}s |"
                 f"{y_peak:>6.0f}MiB | preview / yardstick: wall {wall / y_wall:.2f}x, "
