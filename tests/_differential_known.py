@@ -240,9 +240,6 @@ REASONS = {
     "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
     "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
     "1.0 is the whole run)",
-    "new: preview without a model builds a torch optimizer": "preview(config, length) / "
-    "preview_groups(config) without a model build a torch optimizer on 1-element stand-ins: "
-    "muon raises torch's 'Muon only supports 2D parameters' (§7, §11.3)",
     "new: all-constant per_group": "create_scheduler of a per_group whose default and groups "
     "are all None raises 'needs 0 Lightning scheduler dicts' (§11.1)",
 }
@@ -271,10 +268,6 @@ KNOWN = [
         lambda d, _, where: where == "lightning" and _epoch_dict_step_hyper(d),
     ),
     Known("new: whole training rounding", lambda d, length, _: _whole_rounding(d, length)),
-    Known(
-        "new: preview without a model builds a torch optimizer",
-        lambda d, _, __: any(e.get("optimizer", {}).get("name") == "muon" for e in entries(d)),
-    ),
 ]
 
 

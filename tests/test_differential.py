@@ -274,7 +274,7 @@ def _new_plateau_next_to_schedules() -> None:
     )
 
 
-def _new_preview_builds_optimizer() -> None:
+def _preview_muon_without_a_model() -> None:
     _build(
         {"optimizer": {"name": "muon", "lr": 0.01}, "scheduler": {"name": "cosine"}}, model="mlp"
     )
@@ -299,7 +299,6 @@ KNOWN_EXAMPLES = {
     "new: one_cycle_lr rising phase under one step": _new_one_cycle_short_rise,
     "new: whole training rounding": _new_whole_rounding,
     "new: all-constant per_group": _new_constant_per_group,
-    "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
 }
 
 
@@ -319,6 +318,7 @@ def test_known_failure(key: str) -> None:
 FIXED_EXAMPLES = {
     "issue 18 item 1: plateau with a warmup is one Lightning dict": _item1,
     "plateau next to a hyperparameter schedule builds": _new_plateau_next_to_schedules,
+    "preview without a model builds no torch optimizer (muon)": _preview_muon_without_a_model,
 }
 
 

@@ -403,9 +403,9 @@ def test_group_dicts_hold_what_torchs_param_groups_hold() -> None:
             ],
         }
     )
-    from nshsched.groups.preview import _optimizer  # the stand-in optimizer preview builds
-
-    optimizer = _optimizer(cfg, None)
+    # what build() makes on a model with a parameter for each group (and default)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    optimizer = cfg.create_optimizer(model)
     mine = cfg.group_dicts()
     assert [g["name"] for g in mine] == ["head", "body", "default"]
     for group, real in zip(mine, optimizer.param_groups):

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nshsched.loading import yaml_files
 from nshsched.loading.quote import quote, shorten
 from nshsched.loading.yaml_files import (
     MAX_BYTES,
@@ -126,6 +127,9 @@ def test_duplicate_key_message_quotes_a_long_key_briefly() -> None:
         ('name: "\\ud800"', r"line 1, column 7: a string holds a lone surrogate '\\ud800'"),
         ("!!python/object/apply:os.system ['true']", "the YAML tag '!!python/object/apply:"),
         ("a: [1", "not valid YAML/JSON"),
+        ("a: !!int", r"line 1, column 4: .*cannot read '' as !!int"),
+        ("a: !!bool maybe", r"cannot read 'maybe' as !!bool"),
+        ("a: !!timestamp soon", r"cannot read 'soon' as !!timestamp"),
     ],
 )
 def test_values_refused(text: str, match: str) -> None:
@@ -140,6 +144,69 @@ def test_long_numbers_within_the_limit_still_read() -> None:
         "c": 1000,
         "d": int("1" * 100),
     }
+
+
+# ---------------------------------------------------------------------- libyaml
+
+
+def python_parser_reading(text: str) -> tuple[str, object]:
+    """What ``load_text`` gives with PyYAML's Python parser alone (no libyaml)."""
+    saved = yaml_files._loaders()
+    yaml_files._LOADERS = (saved[0], None)
+    try:
+        return reading(text)
+    finally:
+        yaml_files._LOADERS = saved
+
+
+def reading(text: str) -> tuple[str, object]:
+    try:
+        return "data", load_text(text, "f")
+    except ConfigFileError as e:
+        return "error", str(e)
+
+
+def test_libyaml_is_used_where_pyyaml_has_it() -> None:
+    import yaml
+
+    assert (yaml_files._loaders()[1] is not None) == bool(yaml.__with_libyaml__)
+
+
+_TOKENS = [
+    *"[]{}:,-&*!|>'\"\n\t #?%@`.+<\\é~=\r\x85\ufeff\u2028\x00/",
+    *["---", "...", "%YAML 1.2", "0x1F", "1e-4", ".inf", "null", "~", "2001-12-14", "yes"],
+    *["<<", "&a", "*a", "\\u263a", "\\ud800", "- ", "? ", ": ", "#c", "1_000", "!!str"],
+    *["!!int", "ab", "01", "\n  ", "\U0001f600"],
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=40).map("".join) | st.text(max_size=60))
+def test_libyaml_and_the_python_parser_read_alike(text: str) -> None:
+    """With libyaml (where a text is read by it) or without, the same data or the same
+    error: the Python parser's reading and message."""
+    assert reading(text) == python_parser_reading(text)
+
+
+def test_libyaml_refusals_have_the_python_parsers_message() -> None:
+    # libyaml says "did not find expected ',' or ']'"; the message is PyYAML's
+    assert reading("a: [1, 2\nb: c\n") == (
+        "error",
+        "f, line 2, column 2: not valid YAML/JSON: while parsing a flow sequence: "
+        "expected ',' or ']', but got ':'",
+    )
+
+
+def test_ten_thousand_groups_with_their_own_schedules_fit_the_limits() -> None:
+    # name, a pattern, lr, weight_decay and a schedule: 20 values a group
+    groups = "".join(
+        f"  - {{name: g{i}, params: ['layers.{i}.*'], lr: 1.0e-4, weight_decay: 0.05, "
+        f"scheduler: {{name: cosine, warmup: {{kind: steps, value: {i % 50}}}}}}}\n"
+        for i in range(10_000)
+    )
+    data = load_text("optimizer: {name: adamw, lr: 1.0e-3}\nparam_groups:\n" + groups)
+    assert len(data["param_groups"]) == 10_000
+    assert data["param_groups"][-1]["scheduler"]["warmup"] == {"kind": "steps", "value": 49}
 
 
 # ---------------------------------------------------------------------- JSON

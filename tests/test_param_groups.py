@@ -351,3 +351,41 @@ def test_build_with_two_plateau_groups_points_to_lightning() -> None:
     )
     with pytest.raises(ValueError, match=r"2 plateau schedules.*configure_optimizers"):
         config.build(ReGNN(), LENGTH)
+
+
+@pytest.mark.parametrize("sibling_last", [True, False])
+def test_a_group_named_like_a_sibling_follows_the_later_configured_group(
+    sibling_last: bool,
+) -> None:
+    # torch group "a_no_decay" belongs to the group named so, and is the _no_decay
+    # sibling of "a": of the two, the one configured later gives its schedule
+    own = {"name": "a_no_decay", "params": ["1.*"], "scheduler": {"name": "linear"}}
+    first = {"name": "a", "params": ["0.*"], "scheduler": {"name": "cosine"}}
+    groups = [first, own] if sibling_last else [own, first]
+    config = S.OptimizationConfig.model_validate(
+        {"optimizer": {"name": "sgd", "lr": 0.1}, "param_groups": groups}
+    )
+    schedule = config.group_scheduler(["a", "a_no_decay", "default"])
+    assert isinstance(schedule, S.PerGroupSchedulerConfig)
+    assert schedule.groups["a"].name == "cosine"
+    assert schedule.groups["a_no_decay"].name == ("linear" if sibling_last else "cosine")
+    assert list(schedule.groups) == [g["name"] for g in groups]  # in configured order
+
+
+def test_the_override_warning_names_at_most_ten_groups() -> None:
+    config = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1},
+            "scheduler": {"name": "cosine"},
+            "param_groups": [
+                {"name": f"g{i}", "params": [f"{i}.*"], "scheduler": None} for i in range(12)
+            ],
+        }
+    )
+    with pytest.warns(UserWarning) as record:
+        config.group_scheduler([f"g{i}" for i in range(12)] + ["default"])
+    (message,) = [str(w.message) for w in record]
+    assert message.startswith(
+        "param group(s) ['g0', 'g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8', 'g9', "
+        "... (12 groups)] set their own scheduler"
+    )

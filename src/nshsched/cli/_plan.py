@@ -71,6 +71,7 @@ def plan_preview(
     length: TrainingLength,
     lr: float | None,
     key: str = "lr",
+    model: Any = None,
 ) -> PreviewPlan:
     """The one place that decides what a preview shows.
 
@@ -78,7 +79,9 @@ def plan_preview(
     column per group it names (``per_group``) or one ``lr`` column. An
     ``OptimizationConfig`` shows the absolute LR of each param group it configures (then
     ``default``), group ``lr``/``lr_scale`` and per-group schedules included, as
-    ``build`` would make them; ``lr`` replaces the optimizer's ``lr`` only.
+    ``build`` would make them, from the config alone (no torch); with ``model``, one
+    column per param group ``build(model, ...)`` creates. ``lr`` replaces the optimizer's
+    ``lr`` only.
 
     Args:
         kind: What the file holds (``"scheduler"`` or ``"optimization"``).
@@ -87,14 +90,13 @@ def plan_preview(
         length: The training length.
         lr: ``--lr``, or ``None``.
         key: ``--key``: the param-group value shown (an ``OptimizationConfig`` only).
+        model: ``--model``: the model of an ``OptimizationConfig`` (the caller refuses it
+            for a scheduler config before loading it), or ``None``.
 
     Raises:
         CLIError: Nothing to preview, or a schedule that cannot be previewed at this length.
     """
-    import numpy as np
-
-    from ..groups.preview import preview, preview_groups
-    from ..runtime.plan import compilable
+    from ..groups.preview import prepare_preview
 
     if kind == "optimizer":
         raise CLIError(f"{what} holds an optimizer config: preview needs a scheduler config")
@@ -108,64 +110,52 @@ def plan_preview(
             if lr is not None:
                 optimizer = config.optimizer.model_copy(update={"lr": lr})
                 config = config.model_copy(update={"optimizer": optimizer})
-            columns = preview_groups(config)
-            schedule = config.group_scheduler(columns)
-            shown = config.scheduler if config.scheduler is not None else schedule
+            prepared = prepare_preview(config, length, model=model, key=key)
+            columns = [str(c) for c in prepared.columns]
+            shown = config.scheduler
+            if shown is None:
+                shown = config.group_scheduler(columns)
             base = f"optimizer lr {config.optimizer.lr:g}"
-
-            def evaluate(steps: np.ndarray) -> np.ndarray:
-                return preview(config, length, steps=steps, key=key)
-
             if key != "lr":
-                evaluate(np.zeros(1, dtype=np.int64))  # an unknown key: before any output
                 hyper = config.hyperparameters.get(key)
                 shown = hyper.schedule if hyper is not None else None
                 base = f"{key} (optimizer's {key} as configured)"
-
         else:
             names = group_names(config)
             columns = names if names is not None else ["lr"]
             base_lr = 1.0 if lr is None else lr
             base_lrs: Any = dict.fromkeys(names, base_lr) if names is not None else [base_lr]
-            schedule = shown = config
+            prepared = prepare_preview(config, length, base_lrs)
+            shown = config
             base = f"base lr {base_lr:g}"
-
-            def evaluate(steps: np.ndarray) -> np.ndarray:
-                return preview(config, length, base_lrs, steps=steps)
-
-        if schedule is not None and not compilable(schedule):
-            # A user's create_scheduler_impl: stepped once for the whole run; chunks are
-            # slices of it.
+        if prepared.stepped:
+            # A user's create_scheduler_impl: stepped once for the whole run (on its first
+            # evaluation); chunks are slices of it.
             cells = (length.total_steps + 1) * len(columns)
             if cells > MAX_STEPPED_CELLS:
                 raise CLIError(
-                    f"{what}: {schedule.name} has no closed form, so preview steps a real "
-                    f"scheduler through every step: {length.total_steps} steps x "
+                    f"{what}: {prepared.schedule.name} has no closed form, so preview steps a "
+                    f"real scheduler through every step: {length.total_steps} steps x "
                     f"{len(columns)} group(s) is more than {MAX_STEPPED_CELLS} values; "
                     "preview a shorter run (--total-steps)"
                 )
-            everything = evaluate(np.arange(length.total_steps + 1, dtype=np.int64))
-
-            def evaluate(steps: np.ndarray) -> np.ndarray:
-                return everything[np.asarray(steps, dtype=np.int64)]
-
     except ValueError as e:  # pydantic's ValidationError included
         raise _cannot(what, length, e) from None
-    raw = evaluate
 
     def checked(steps: np.ndarray) -> np.ndarray:
         # What the schedule raises at this length (an overflow, a group name) is a mistake
         # in the input; preview computes everything before it prints anything.
         try:
-            return raw(steps)
+            return prepared.evaluate(steps)
         except ValueError as e:
             raise _cannot(what, length, e) from None
 
     epochs = f"{length.epochs:g} epoch(s) of {length.steps_per_epoch}"
     name = shown.name if shown is not None else "constant (no scheduler)"
     title = f"{what}: {name}" + (f" [{key}]" if key != "lr" else "")
+    on = f" on a {type(model).__name__}" if model is not None else ""
     description = (
-        f"{title} ({type(config).__name__}), {length.total_steps} steps ({epochs}), {base}"
+        f"{title} ({type(config).__name__}{on}), {length.total_steps} steps ({epochs}), {base}"
     )
     return PreviewPlan(title, description, shown, length, columns, checked)
 

@@ -21,8 +21,9 @@ from ._command import (
     positive_float,
     training_length,
 )
-from ._errors import UsageError
-from ._input import classify, read_source, validate_config
+from ._errors import CLIError, UsageError
+from ._groups import load_model
+from ._input import KIND_LABEL, classify, read_source, validate_config
 from ._keypoints import boundary_labels, key_points
 from ._output import AtomicOutput, check_output_path
 from ._overrides import SET_HELP
@@ -54,6 +55,15 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         help="an OptimizationConfig: the param-group value to show (default lr; e.g. "
         "weight_decay, momentum, betas.1, scheduled by its `hyperparameters`)",
     )
+    p.add_argument(
+        "--model",
+        metavar="PKG.MODULE:FACTORY",
+        help="an OptimizationConfig: preview the param groups `build` makes on this model "
+        "(layer-decay parts, _no_decay siblings), one column each; a class or function "
+        "called with no argument, returning an nn.Module (imports torch; the current "
+        "directory is searched first). Without it, one column per configured group, then "
+        "default, read from the config alone",
+    )
     p.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", help=SET_HELP)
     p.add_argument(
         "--out",
@@ -81,7 +91,15 @@ def _run(args: argparse.Namespace) -> int:
     data, what = read_source(args.config, args.set or [])
     kind = classify(data)
     config = validate_config(kind, data, what) if kind != "optimizer" else None
-    plan = plan_preview(kind, config, what, length, args.lr, key=args.key)
+    model = None
+    if args.model is not None:
+        if kind != "optimization":
+            raise CLIError(
+                f"--model needs an OptimizationConfig (a mapping with `optimizer:`, whose "
+                f"param groups are made on the model); {what} holds a {KIND_LABEL[kind]}"
+            )
+        model = load_model(args.model)
+    plan = plan_preview(kind, config, what, length, args.lr, key=args.key, model=model)
     png = out is not None and out.suffix.lower() == ".png"
     output = AtomicOutput(out, binary=png) if out is not None else None
     with output if output is not None else contextlib.nullcontext():
@@ -124,7 +142,9 @@ PREVIEW = Command(
     name="preview",
     help="plot a schedule's learning rates in the terminal (or to a PNG/CSV)",
     description="Plot every param group's learning rate over training, in the terminal, "
-    "with a table of key points (start, end of warmup, phase boundaries, min, max, end).",
+    "with a table of key points (start, end of warmup, phase boundaries, min, max, end). "
+    "An OptimizationConfig is previewed from the file alone (torch is not imported), or "
+    "with --model on the param groups `build` makes on that model.",
     add_arguments=_arguments,
     run=_run,
 )

@@ -194,8 +194,10 @@ class OptimizationConfig(Config):
             [('head', 1.0, 0.9), ('default', 0.1, 0.9)]
         """
         defaults = self.optimizer_defaults()
-        names = [g.name for g in self.param_groups] + [DEFAULT_GROUP]
-        return [{**defaults, "name": name, **self.group_options(name)} for name in names]
+        lr = getattr(self.optimizer, "lr", None)
+        groups: list[tuple[str, ParamGroupConfig | None]] = [(g.name, g) for g in self.param_groups]
+        groups.append((DEFAULT_GROUP, None))
+        return [{**defaults, "name": name, **group_options(g, lr)} for name, g in groups]
 
     def torch_param_groups(
         self, module: torch.nn.Module, *, named: list[tuple[str, Any]] | None = None
@@ -247,8 +249,11 @@ class OptimizationConfig(Config):
         )
         if overriding and self.scheduler is not None and not self._warned:
             self._warned = True
+            shown = str(overriding[:10])
+            if len(overriding) > 10:
+                shown = f"{shown[:-1]}, ... ({len(overriding)} groups)]"
             warn(
-                f"param group(s) {overriding} set their own scheduler and a global scheduler "
+                f"param group(s) {shown} set their own scheduler and a global scheduler "
                 f"({type(self.scheduler).__name__}) is set too: those groups use their own",
                 UserWarning,
             )

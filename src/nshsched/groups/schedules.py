@@ -36,16 +36,25 @@ def group_schedule(
     each overriding group (and its ``_no_decay`` sibling) with its own schedule (``None``:
     constant); ``None`` when every group is constant.
     """
-    overrides: dict[str, LRSchedulerConfigBase | None] = {}
-    for group in param_groups:
-        if isinstance(group.scheduler, str):  # "inherit"
-            continue
-        for name in group_names:
-            if configured_group(name, layered=layered) in (
-                group.name,
-                group.name + NO_DECAY_SUFFIX,
-            ):
-                overrides[name] = group.scheduler
+    # A torch group follows the configured group it belongs to (or is the _no_decay
+    # sibling of); when it could belong to two, the later one wins. One pass over the
+    # torch groups (10**4 groups: no product of the two lists).
+    own = {
+        g.name: (i, g.scheduler)
+        for i, g in enumerate(param_groups)
+        if not isinstance(g.scheduler, str)  # "inherit"
+    }
+    found: list[tuple[int, int, str, LRSchedulerConfigBase | None]] = []
+    for position, name in enumerate(group_names if own else []):
+        base = configured_group(name, layered=layered)
+        matches = [own[base]] if base in own else []
+        if base.endswith(NO_DECAY_SUFFIX) and base[: -len(NO_DECAY_SUFFIX)] in own:
+            matches.append(own[base[: -len(NO_DECAY_SUFFIX)]])
+        if matches:
+            first, last = min(matches, key=_index), max(matches, key=_index)
+            found.append((first[0], position, name, last[1]))
+    # in the order of the configured groups, then of the torch groups
+    overrides = {name: schedule for _, _, name, schedule in sorted(found, key=_order)}
     if not overrides:
         return expand_parts(scheduler, group_names, layered=layered), []
     overriding = [g.name for g in param_groups if not isinstance(g.scheduler, str)]
@@ -55,6 +64,14 @@ def group_schedule(
 
     default = expand_parts(scheduler, group_names, layered=layered)
     return PerGroupSchedulerConfig(default=default, groups=overrides), overriding
+
+
+def _index(match: tuple[int, object]) -> int:
+    return match[0]
+
+
+def _order(entry: tuple[int, int, str, object]) -> tuple[int, int]:
+    return entry[0], entry[1]
 
 
 def expand_parts(

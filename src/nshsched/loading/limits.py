@@ -18,8 +18,12 @@ MAX_BYTES = 4 * 1024 * 1024
 """The largest config file read (4 MiB)."""
 MAX_DEPTH = 100
 """The most levels of nested lists/mappings in a config."""
-MAX_NODES = 100_000
-"""The most values (scalars, lists, mappings) in a config, counted after aliases expand."""
+MAX_NODES = 250_000
+"""The most values (scalars, lists, mappings) in a config, counted after aliases expand.
+
+Room for 10**4 param groups each with a name, a pattern, an ``lr``, a ``weight_decay`` and a
+schedule of its own (about 200,000 values); an alias bomb is still refused after expanding
+this many values (in well under a second), and a file this size reads in seconds."""
 MAX_NUMBER_CHARS = 100
 """The longest number, in characters."""
 
