@@ -225,8 +225,6 @@ REASONS = {
     "issue 18 item 3 (per_group)": "per_group.groups['<group>'] does not drive "
     "<group>_no_decay / <group>.layer<i> parts, or errors when no part keeps the plain name "
     "(§9, §11.1)",
-    "issue 18 item 4": "timm mirrors: interval given alone is refused as contradicting the "
-    "default t_in_epochs (§11.1)",
     "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
     "steps of all optimizers (§9: it counts training batches)",
     "issue 18 item 6": "exponential_lr overflowing does not name gamma (§8, §11.1)",

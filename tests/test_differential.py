@@ -292,7 +292,6 @@ KNOWN_EXAMPLES = {
     "issue 18 item 2": _item2,
     "issue 18 item 3": _item3_absolute,
     "issue 18 item 3 (per_group)": _item3_per_group,
-    "issue 18 item 4": _item4,
     "issue 18 item 6": _item6,
     "new: hyperparameter warmup_stable_decay": _new_hyper_wsd,
     "new: per_group with a group's own scheduler": _new_per_group_override,
@@ -319,6 +318,7 @@ def test_known_failure(key: str) -> None:
 FIXED_EXAMPLES = {
     "issue 18 item 1: plateau with a warmup is one Lightning dict": _item1,
     "plateau next to a hyperparameter schedule builds": _new_plateau_next_to_schedules,
+    "issue 18 item 4: timm interval alone sets t_in_epochs": _item4,
 }
 
 
