@@ -148,12 +148,6 @@ def _epoch_dict_step_hyper(data: dict[str, Any]) -> bool:
     return False
 
 
-def _hyper_wsd(data: dict[str, Any]) -> bool:
-    return any(
-        s["name"] == "warmup_stable_decay" for e in entries(data) for s in hyper_schedules(e)
-    )
-
-
 def _uses_whole(s: dict[str, Any]) -> bool:
     if s["name"] not in WHOLE_DEFAULT:
         return False
@@ -228,8 +222,6 @@ REASONS = {
     "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
     "steps of all optimizers (§9: it counts training batches)",
     "issue 18 item 6": "exponential_lr overflowing does not name gamma (§8, §11.1)",
-    "new: hyperparameter warmup_stable_decay": "a warmup_stable_decay hyperparameter "
-    "schedule crashes validation with TypeError (§9: any closed-form schedule)",
     "new: per_group with a group's own scheduler": "a global per_group next to a "
     "ParamGroupConfig.scheduler override fails build with 'per_group cannot be nested in "
     "per_group' (§5: the group's wins)",
@@ -263,7 +255,6 @@ KNOWN = [
     Known("new: all-constant per_group", lambda d, _, __: _constant_per_group_alone(d)),
     Known("issue 18 item 3", lambda d, _, __: _layer_decay_absolute(d)),
     Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),
-    Known("new: hyperparameter warmup_stable_decay", lambda d, _, __: _hyper_wsd(d)),
     Known(
         "new: epoch-interval LR with a per-step hyperparameter in Lightning",
         lambda d, _, where: where == "lightning" and _epoch_dict_step_hyper(d),

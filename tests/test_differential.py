@@ -293,7 +293,6 @@ KNOWN_EXAMPLES = {
     "issue 18 item 3": _item3_absolute,
     "issue 18 item 3 (per_group)": _item3_per_group,
     "issue 18 item 6": _item6,
-    "new: hyperparameter warmup_stable_decay": _new_hyper_wsd,
     "new: per_group with a group's own scheduler": _new_per_group_override,
     "new: one_cycle_lr rising phase under one step": _new_one_cycle_short_rise,
     "new: whole training rounding": _new_whole_rounding,
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "issue 18 item 1: plateau with a warmup is one Lightning dict": _item1,
     "plateau next to a hyperparameter schedule builds": _new_plateau_next_to_schedules,
     "issue 18 item 4: timm interval alone sets t_in_epochs": _item4,
+    "a warmup_stable_decay hyperparameter schedule validates": _new_hyper_wsd,
 }
 
 

@@ -355,3 +355,27 @@ def test_negative_configured_value_may_stay_negative() -> None:
 def test_per_group_schedule_refused_for_a_hyperparameter() -> None:
     with pytest.raises(ValidationError, match="schedule: 'per_group' cannot schedule"):
         S.HyperparameterScheduleConfig(schedule={"name": "per_group", "groups": {}})
+
+
+def test_warmup_stable_decay_schedules_a_hyperparameter() -> None:
+    # new in issue 18 (§9: any closed-form schedule): WSD's `phases` is a method, not a
+    # sequential's phases; it crashed validation with a TypeError
+    wsd = {"name": "warmup_stable_decay", "warmup": 2, "decay": 4, "decay_type": "linear"}
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+            "hyperparameters": {"momentum": {"schedule": wsd}},
+        }
+    )
+    opt, sched = cfg.build(_model(), LENGTH)
+    got = _stepped(opt, sched, "momentum", 10)[:, 0]
+    # warmup t / 2 over 2 steps, stable 1 for 10 - 2 - 4 = 4 steps, linear decay to 0 over 4
+    m = [0.0, 0.5, 1, 1, 1, 1, 1.0, 0.75, 0.5, 0.25, 0.0]
+    np.testing.assert_allclose(got, [0.9 * v for v in m], rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(S.preview(cfg, LENGTH, key="momentum")[:, 0], got, rtol=RTOL)
+    # inside a sequential too; a refused schedule inside a sequential is still refused
+    phases = [{"schedule": wsd, "duration": 6}, {"schedule": {"name": "constant"}}]
+    S.HyperparameterScheduleConfig(schedule={"name": "sequential", "phases": phases})
+    bad = [{"schedule": {"name": "step_decay", "intervals": [{"start": 0, "end": 2, "lr": 1.0}]}}]
+    with pytest.raises(ValidationError, match="schedule: 'step_decay' cannot schedule"):
+        S.HyperparameterScheduleConfig(schedule={"name": "sequential", "phases": bad})
