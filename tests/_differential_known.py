@@ -118,12 +118,6 @@ def _per_group_split(data: dict[str, Any]) -> bool:
     return False
 
 
-def _constant_per_group_alone(data: dict[str, Any]) -> bool:
-    if "optimizer" in data or "optimizers" in data or data["name"] != "per_group":
-        return False  # build() and configure_optimizers() handle it
-    return data.get("default") is None and all(v is None for v in data.get("groups", {}).values())
-
-
 def _interval(s: dict[str, Any]) -> str:
     if s.get("interval"):
         return s["interval"]
@@ -233,8 +227,6 @@ REASONS = {
     "new: preview without a model builds a torch optimizer": "preview(config, length) / "
     "preview_groups(config) without a model build a torch optimizer on 1-element stand-ins: "
     "muon raises torch's 'Muon only supports 2D parameters' (§7, §11.3)",
-    "new: all-constant per_group": "create_scheduler of a per_group whose default and groups "
-    "are all None raises 'needs 0 Lightning scheduler dicts' (§11.1)",
 }
 
 
@@ -252,7 +244,6 @@ LIGHTNING_ONLY = {
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known("new: all-constant per_group", lambda d, _, __: _constant_per_group_alone(d)),
     Known("issue 18 item 3", lambda d, _, __: _layer_decay_absolute(d)),
     Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),
     Known(

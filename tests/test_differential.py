@@ -296,7 +296,6 @@ KNOWN_EXAMPLES = {
     "new: per_group with a group's own scheduler": _new_per_group_override,
     "new: one_cycle_lr rising phase under one step": _new_one_cycle_short_rise,
     "new: whole training rounding": _new_whole_rounding,
-    "new: all-constant per_group": _new_constant_per_group,
     "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
 }
 
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "plateau next to a hyperparameter schedule builds": _new_plateau_next_to_schedules,
     "issue 18 item 4: timm interval alone sets t_in_epochs": _item4,
     "a warmup_stable_decay hyperparameter schedule validates": _new_hyper_wsd,
+    "an all-constant per_group is one Lightning dict": _new_constant_per_group,
 }
 
 

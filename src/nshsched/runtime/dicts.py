@@ -132,7 +132,8 @@ def scheduler_dicts(
 ) -> list[dict[str, Any]]:
     """Lightning's ``lr_scheduler`` dicts for ``config`` driving ``optimizer``: one, except
     for a ``per_group`` config with several plateau schedules (each is stepped with its own
-    metric).
+    metric). A ``per_group`` config that keeps every group constant gets one dict too (a
+    scheduler that holds the base LRs).
 
     A plateau schedule's dict carries the closed-form groups beside it (and scheduled
     hyperparameters) as its scheduler's companion, advanced at every optimizer step with its
@@ -153,7 +154,8 @@ def scheduler_dicts(
     if len(plan.plateaus) == 1:
         plateau = _with_companion(config, plan, optimizer, length, hyperparameters)
         return [_spec(plateau, plan.plateaus[0].config.resolved_metadata(), md)]
-    if any(t.curve is not None for t in plan.targets):
+    if any(t.curve is not None for t in plan.targets) or not plan.plateaus:
+        # (every group constant: a scheduler that holds them, so every config has its dict)
         spec: dict[str, Any] = {
             "scheduler": ClosedFormLRScheduler(optimizer, plan),
             "interval": plan.interval,
