@@ -219,8 +219,6 @@ REASONS = {
     "new: per_group with a group's own scheduler": "a global per_group next to a "
     "ParamGroupConfig.scheduler override fails build with 'per_group cannot be nested in "
     "per_group' (§5: the group's wins)",
-    "new: one_cycle_lr rising phase under one step": "one_cycle_lr with pct_start * "
-    "total_steps < 1 (total_steps=3, pct_start=0.3) is refused; torch accepts it (§11.1)",
     "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
     "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
     "1.0 is the whole run)",

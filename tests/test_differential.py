@@ -294,7 +294,6 @@ KNOWN_EXAMPLES = {
     "issue 18 item 3 (per_group)": _item3_per_group,
     "issue 18 item 6": _item6,
     "new: per_group with a group's own scheduler": _new_per_group_override,
-    "new: one_cycle_lr rising phase under one step": _new_one_cycle_short_rise,
     "new: whole training rounding": _new_whole_rounding,
     "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
 }
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "issue 18 item 4: timm interval alone sets t_in_epochs": _item4,
     "a warmup_stable_decay hyperparameter schedule validates": _new_hyper_wsd,
     "an all-constant per_group is one Lightning dict": _new_constant_per_group,
+    "one_cycle_lr with a rise under one step equals torch": _new_one_cycle_short_rise,
 }
 
 

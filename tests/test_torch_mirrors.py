@@ -156,6 +156,41 @@ CASES: list[tuple[dict[str, Any], Callable[[Any], Any], tuple[type, dict[str, An
         ADAM,
         90,
     ),
+    # torch's own phase choice at the edges (new in issue 18): a rise shorter than one step
+    # (pct_start * total_steps < 1) starts part-way down; pct_start 0 and 1
+    (
+        {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 3, "pct_start": 0.3},
+        lambda o: L.OneCycleLR(o, 1.0, total_steps=3, pct_start=0.3),
+        SGD_M,
+        3,
+    ),
+    (
+        {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 3, "three_phase": True},
+        lambda o: L.OneCycleLR(o, 1.0, total_steps=3, three_phase=True),
+        ADAM,
+        3,
+    ),
+    (
+        {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 7, "pct_start": 0.0},
+        lambda o: L.OneCycleLR(o, 1.0, total_steps=7, pct_start=0.0),
+        SGD_M,
+        7,
+    ),
+    (
+        {
+            "name": "one_cycle_lr",
+            "max_lr": 1.0,
+            "total_steps": 7,
+            "pct_start": 1.0,
+            "anneal_strategy": "linear",
+            "three_phase": True,
+        },
+        lambda o: L.OneCycleLR(
+            o, 1.0, total_steps=7, pct_start=1.0, anneal_strategy="linear", three_phase=True
+        ),
+        SGD_M,
+        7,
+    ),
     # total_steps defaults to the whole training (here 70 optimizer steps)
     (
         {"name": "one_cycle_lr", "max_lr": 0.3, "cycle_momentum": False, "three_phase": True},
@@ -388,12 +423,12 @@ def test_warm_restarts_bounds_and_periodicity(T_0, T_mult, eta_min, t):
 @given(
     max_lr=st.floats(1e-4, 10),
     total=st.integers(10, 400),
-    pct=st.floats(0.1, 0.9),
+    pct=st.floats(0.0, 1.0),
     three=st.booleans(),
     linear=st.booleans(),
 )
 def test_one_cycle_within_bounds(max_lr, total, pct, three, linear):
-    assume(pct * total > 1 and (not three or 2 * pct * total < total + 1))
+    assume(pct * total != 1)
     curve = F.one_cycle_lr_curve(
         max_lr,
         total,
@@ -523,9 +558,12 @@ def test_preview_equals_the_stepped_scheduler(data):
         ({"name": "cosine_annealing_lr", "T_max": 0}, "T_max"),
         ({"name": "cosine_annealing_warm_restarts", "T_0": 0}, "T_0"),
         ({"name": "cosine_annealing_warm_restarts", "T_0": 2, "T_mult": 0}, "T_mult"),
-        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": 1.0}, "pct_start"),
-        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": 0.0}, "pct_start"),
-        ({"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 3}, "longer than 0 steps"),
+        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": 1.5}, "pct_start"),
+        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": -0.1}, "pct_start"),
+        (
+            {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 10, "pct_start": 0.1},
+            r"phase 1 runs from step 0 to step 0, no length .*torch divides by zero",
+        ),
         ({"name": "linear_lr", "start_factor": 0.0}, "start_factor"),
         ({"name": "constant_lr", "factor": 1.5}, "factor"),
         ({"name": "exponential_lr"}, "gamma"),
@@ -556,8 +594,8 @@ def test_durations_resolving_to_nothing_are_errors():
     ms = S.MultiStepLRConfig(milestones=[{"kind": "steps", "value": 20}, 2])
     with pytest.raises(ValueError, match=r"are \[2, 2\] scheduler steps"):
         ms.create_scheduler(make_optimizer(), length)
-    oc = S.OneCycleLRConfig(max_lr=1.0, total_steps={"kind": "steps", "value": 2})
-    with pytest.raises(ValueError, match="longer than 0 steps"):
+    oc = S.OneCycleLRConfig(max_lr=1.0, pct_start=0.5, total_steps={"kind": "steps", "value": 2})
+    with pytest.raises(ValueError, match="no length"):
         oc.create_scheduler(make_optimizer(), length)
 
 

@@ -120,8 +120,10 @@ class OneCycleLRConfig(_MomentumCyclingBase):
     group (as torch)."""
     total_steps: PositiveCount | None = None
     """Scheduler steps of the cycle (or a duration); ``None``: the whole training."""
-    pct_start: Annotated[float, Field(gt=0, lt=1)] = 0.3
-    """Fraction of the cycle spent increasing the LR, in (0, 1)."""
+    pct_start: Annotated[float, Field(ge=0, le=1)] = 0.3
+    """Fraction of the cycle spent increasing the LR, in [0, 1] (as torch). A rise shorter
+    than one step (``pct_start * total_steps < 1``) starts the cycle part-way down, as in
+    torch; ``pct_start * total_steps == 1`` is refused (torch divides by zero)."""
     anneal_strategy: Literal["cos", "linear"] = "cos"
     """How each phase moves between its ends."""
     base_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.85
