@@ -204,8 +204,6 @@ REASONS = {
     "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
     "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
     "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
-    "issue 18 item 2": "cyclic_lr / one_cycle_lr refuse momentum values >= 1 that torch "
-    "accepts (on SGD) (§11.1)",
     "issue 18 item 3": "layer decay does not multiply absolute values: a group's own "
     "step_decay / exponential_decay / HF min_lr / lr_end, and (global or own) torch's "
     "eta_min, cyclic_lr / one_cycle_lr, timm's lr_min / warmup_lr_init, ReGNN's / "

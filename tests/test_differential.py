@@ -289,7 +289,6 @@ def _new_whole_rounding() -> None:
 
 
 KNOWN_EXAMPLES = {
-    "issue 18 item 2": _item2,
     "issue 18 item 3": _item3_absolute,
     "issue 18 item 3 (per_group)": _item3_per_group,
     "issue 18 item 6": _item6,
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "a warmup_stable_decay hyperparameter schedule validates": _new_hyper_wsd,
     "an all-constant per_group is one Lightning dict": _new_constant_per_group,
     "one_cycle_lr with a rise under one step equals torch": _new_one_cycle_short_rise,
+    "issue 18 item 2: cyclic_lr momentums 1 and 22 on SGD, as torch": _item2,
 }
 
 

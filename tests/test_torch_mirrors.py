@@ -19,6 +19,7 @@ import nshsched as S
 from _helpers.resume import assert_plain, resume
 from _helpers.stepping import group_optimizer, stepped_as_lightning
 from nshsched import functional as F
+from nshsched.groups.check import check_length
 
 BASES = (0.1, 0.03)
 
@@ -190,6 +191,32 @@ CASES: list[tuple[dict[str, Any], Callable[[Any], Any], tuple[type, dict[str, An
         ),
         SGD_M,
         7,
+    ),
+    # torch accepts any momentum >= 0 (its own tests use 1, 5 and 22; issue 18 item 2)
+    (
+        {
+            "name": "cyclic_lr",
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 1,
+            "base_momentum": 1.0,
+            "max_momentum": 5.0,
+        },
+        lambda o: L.CyclicLR(o, 0.01, 0.1, 1, base_momentum=1, max_momentum=5),
+        SGD_M,
+        20,
+    ),
+    (
+        {
+            "name": "one_cycle_lr",
+            "max_lr": 0.4,
+            "total_steps": 10,
+            "base_momentum": 1.0,
+            "max_momentum": 22.0,
+        },
+        lambda o: L.OneCycleLR(o, 0.4, total_steps=10, base_momentum=1, max_momentum=22),
+        SGD_M,
+        10,
     ),
     # total_steps defaults to the whole training (here 70 optimizer steps)
     (
@@ -597,6 +624,44 @@ def test_durations_resolving_to_nothing_are_errors():
     oc = S.OneCycleLRConfig(max_lr=1.0, pct_start=0.5, total_steps={"kind": "steps", "value": 2})
     with pytest.raises(ValueError, match="no length"):
         oc.create_scheduler(make_optimizer(), length)
+
+
+@pytest.mark.parametrize("field", ["base_momentum", "max_momentum"])
+@pytest.mark.parametrize("tag", ["one_cycle_lr", "cyclic_lr"])
+def test_momentum_of_one_or_more_into_betas_is_refused_at_creation(tag, field):
+    # issue 18 item 2: any finite momentum >= 0 validates (as torch); only an optimizer whose
+    # step it would break (betas[0] >= 1: Adam divides by 1 - beta1 ** step) refuses it
+    data = {"name": tag, "max_lr": 1.0, field: 1.0}
+    if tag == "cyclic_lr":
+        data["base_lr"] = 0.1
+    cfg = S.lr_scheduler_registry.construct(data)
+    length = S.TrainingLength(steps_per_epoch=10, total_steps=100)
+    cfg.create_scheduler(make_optimizer(torch.optim.SGD, momentum=0.9), length)
+    with pytest.raises(
+        ValueError,
+        match=rf"{tag}: {field}=1\.0 would be written into betas\[0\] of Adam, which must be "
+        r"in \[0, 1\)",
+    ):
+        cfg.create_scheduler(make_optimizer(torch.optim.Adam), length)
+    # inside a sequential phase, and as a group's own schedule beside a global one
+    seq = S.SequentialSchedulerConfig(
+        phases=[{"schedule": {"name": "constant"}, "duration": 2}, {"schedule": data}]
+    )
+    with pytest.raises(ValueError, match=rf"{tag}: {field}=1\.0 would be written into betas"):
+        seq.create_scheduler(make_optimizer(torch.optim.AdamW), length)
+    opt = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "nadam", "lr": 0.1},
+            "param_groups": [{"name": "head", "params": ["1.*"], "scheduler": data}],
+        }
+    )
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    with pytest.raises(ValueError, match=rf"{field}=1\.0 .* param group 'head' of NAdam"):
+        opt.build(model, length)
+    with pytest.raises(ValueError, match=rf"{field}=1\.0 .* param group 'head' of nadam"):
+        check_length(opt, length)  # nshsched validate --total-steps: without torch objects
+    with pytest.raises(ValidationError, match=field):
+        S.lr_scheduler_registry.construct({**data, field: -0.5})
 
 
 @pytest.mark.parametrize("tag", ["one_cycle_lr", "cyclic_lr"])

@@ -12,7 +12,14 @@ from ..loading.warn import warn
 from . import clock
 from .hyper import base_value
 
-__all__ = ["HorizonWarning", "check_finite", "check_horizon", "check_warmup", "tag_of"]
+__all__ = [
+    "HorizonWarning",
+    "check_cycled_momentum",
+    "check_finite",
+    "check_horizon",
+    "check_warmup",
+    "tag_of",
+]
 
 _FINITE_SAMPLES = 4096
 
@@ -128,3 +135,70 @@ def check_finite(
                 f"{length.total_steps}; a schedule must give a finite, non-negative "
                 "value over the whole training (check its decay factors and counts)"
             )
+
+
+def _cycling(config: Any, group: str | None) -> list[tuple[Any, tuple[float, float]]]:
+    """The momentum-cycling configs (and their ``(base_momentum, max_momentum)``) that drive
+    the group named ``group`` under ``config``: itself, a ``per_group`` child, a phase."""
+    if getattr(config, "runtime_kind", None) == "per_group":
+        child = config.schedule_for(group)
+        return [] if child is None else _cycling(child, group)
+    out = []
+    momentum_range = getattr(config, "momentum_range", None)
+    found = momentum_range() if callable(momentum_range) else None
+    if found is not None:
+        out.append((config, found))
+    phases = getattr(config, "phases", None)  # a sequential's (WSD's ``phases`` is a method)
+    if isinstance(phases, list):
+        for phase in phases:
+            out += _cycling(phase.schedule, group)
+    return out
+
+
+def check_cycled_momentum(
+    config: Any,
+    curve: F.LRCurve,
+    group: Mapping[str, Any],
+    key: str,
+    length: TrainingLength,
+    optimizer: str | None,
+) -> None:
+    """Refuse a cycled momentum that would break the optimizer's step: torch accepts any
+    momentum >= 0 (SGD, RMSprop), but one written into ``betas[0]`` must be in [0, 1) (an
+    Adam-style step divides by ``1 - betas[0] ** step``; torch's constructors refuse it).
+    A ``base_momentum``/``max_momentum`` of 1 or more is refused whether or not the
+    training reaches it; any other value of the curve (a user's) over the horizon too.
+
+    Raises:
+        ValueError: naming the config's field, its value, the optimizer and the group.
+    """
+    import numpy as np
+
+    if key != "betas.0":
+        return
+    name = group.get("name")
+    fields = [
+        f"{tag_of(c)}: {field}={value!r}"
+        for c, (low, high) in _cycling(config, name)
+        for field, value in (("max_momentum", high), ("base_momentum", low))
+        if not 0 <= value < 1
+    ]
+    what = fields[0] if fields else None
+    if what is None:
+        steps = _sample_steps(length.total_steps)
+        values = np.broadcast_to(curve.lr(steps, base_value(group, key)), steps.shape)
+        bad = ~((values >= 0) & (values < 1))
+        if not bad.any():
+            return
+        i = int(np.argmax(bad))
+        what = (
+            f"{tag_of(config)}: the cycled momentum {float(values[i])!r} (at optimizer step "
+            f"{int(steps[i])})"
+        )
+    where = f"param group {name!r} of " if name is not None else ""
+    raise ValueError(
+        f"{what} would be written into betas[0] of {where}{optimizer or 'the optimizer'}, "
+        "which must be in [0, 1): its step divides by 1 - betas[0] ** step. Use momentums "
+        "below 1 with this optimizer, set cycle_momentum: false, or use an optimizer with "
+        "a `momentum` (SGD, RMSprop), which takes any momentum >= 0"
+    )

@@ -38,6 +38,7 @@ def optimizer_plan(
         per_step=per_step,
         hyperparameters=hyperparameters,
         defaults=optimizer.defaults,
+        optimizer=type(optimizer).__name__,
     )
     if plan is None and hyperparameters:
         raise ValueError(

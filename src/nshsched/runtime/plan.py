@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeAlias
 from .. import functional as F
 from ..duration import TrainingLength
 from . import clock
-from .checks import check_finite, check_horizon, check_warmup, tag_of
+from .checks import check_cycled_momentum, check_finite, check_horizon, check_warmup, tag_of
 from .hyper import base_value, has_key, momentum_key
 from .resume import fingerprint
 
@@ -121,6 +121,7 @@ def compile_plan(
     checks: bool = True,
     hyperparameters: Mapping[str, Any] | None = None,
     defaults: Mapping[str, Any] | None = None,
+    optimizer: str | None = None,
 ) -> Plan | None:
     """The plan of ``config`` for param groups ``groups``, or ``None`` for a custom
     scheduler (one that only implements ``create_scheduler_impl``).
@@ -138,10 +139,12 @@ def compile_plan(
         hyperparameters: Scheduled param-group keys other than the LR (key ->
             ``HyperparameterScheduleConfig``): their targets join the plan.
         defaults: The optimizer's defaults (for ``start``/``end`` hyperparameters).
+        optimizer: The optimizer's name, for messages.
 
     Raises:
         ValueError: A schedule gives a non-finite or negative LR within the horizon, a
-            ``per_group`` name matches no group, a cycled momentum has nowhere to go, a
+            ``per_group`` name matches no group, a cycled momentum has nowhere to go (or
+            would be written into ``betas[0]`` at 1 or more), a
             joined warmup is longer than the training, or ``horizon_check: error`` fails.
     """
     names = [g.get("name") for g in groups]
@@ -201,7 +204,7 @@ def compile_plan(
     else:
         return None
     if momentum:
-        plan.targets += _momentum_targets(plan, groups)
+        plan.targets += _momentum_targets(plan, groups, optimizer)
     if hyperparameters:
         plan.targets += _hyper_targets(plan, hyperparameters, groups, defaults or {}, checks)
     check_finite(plan.targets, groups, plan.length, tag_of(plan.config))
@@ -243,7 +246,9 @@ def _ratio(group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config
     return base_value(group, "lr") / default_lr
 
 
-def _momentum_targets(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> list[Target]:
+def _momentum_targets(
+    plan: Plan, groups: Sequence[Mapping[str, Any]], optimizer: str | None
+) -> list[Target]:
     out = []
     for target in plan.targets:
         curve = target.curve
@@ -257,6 +262,7 @@ def _momentum_targets(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> list[T
                 f"group {group.get('name', target.group)!r} has neither `momentum` nor `betas`; "
                 "set cycle_momentum: false or use an optimizer with momentum"
             )
+        check_cycled_momentum(plan.config, curve.momentum, group, key, plan.length, optimizer)
         out.append(Target(target.group, key, curve.momentum))
     return out
 
