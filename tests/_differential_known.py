@@ -213,7 +213,6 @@ REASONS = {
     "(§9, §11.1)",
     "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
     "steps of all optimizers (§9: it counts training batches)",
-    "issue 18 item 6": "exponential_lr overflowing does not name gamma (§8, §11.1)",
     "new: per_group with a group's own scheduler": "a global per_group next to a "
     "ParamGroupConfig.scheduler override fails build with 'per_group cannot be nested in "
     "per_group' (§5: the group's wins)",

@@ -291,7 +291,6 @@ def _new_whole_rounding() -> None:
 KNOWN_EXAMPLES = {
     "issue 18 item 3": _item3_absolute,
     "issue 18 item 3 (per_group)": _item3_per_group,
-    "issue 18 item 6": _item6,
     "new: per_group with a group's own scheduler": _new_per_group_override,
     "new: whole training rounding": _new_whole_rounding,
     "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "an all-constant per_group is one Lightning dict": _new_constant_per_group,
     "one_cycle_lr with a rise under one step equals torch": _new_one_cycle_short_rise,
     "issue 18 item 2: cyclic_lr momentums 1 and 22 on SGD, as torch": _item2,
+    "issue 18 item 6: exponential_lr overflowing names gamma": _item6,
 }
 
 

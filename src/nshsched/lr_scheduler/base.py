@@ -182,6 +182,13 @@ class LRSchedulerConfigBase(Config):
         that uses the base LR."""
         return None
 
+    def growth_fields(self) -> dict[str, float]:
+        """The fields whose values make this schedule grow step after step (a factor above
+        1, compounded), by path: what an error names when a value overflows within the
+        training (``{"gamma": 1.5}`` for ``exponential_lr``). Empty for schedules that do
+        not grow."""
+        return {}
+
     def uses_total(self) -> bool:
         """Whether the schedule depends on the training's total length other than through
         durations (a default "whole training"). Part of the resume fingerprint: a schedule

@@ -323,6 +323,11 @@ class TimmStepConfig(_TimmConfigBase):
     """``True`` (timm's default here): the decay counts from the end of the warmup."""
 
     @override
+    def growth_fields(self) -> dict[str, float]:
+        """``decay_rate`` above 1 compounds."""
+        return {"decay_rate": self.decay_rate} if self.decay_rate > 1 else {}
+
+    @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
         decay_t = self.decay_t
         if isinstance(decay_t, int | float):
@@ -364,6 +369,11 @@ class TimmMultiStepConfig(_TimmConfigBase):
 
     warmup_prefix: bool = True
     """``True`` (timm's default here): milestones count from the end of the warmup."""
+
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``decay_rate`` above 1 compounds."""
+        return {"decay_rate": self.decay_rate} if self.decay_rate > 1 else {}
 
     @model_validator(mode="after")
     def _sorted(self) -> Self:

@@ -253,3 +253,8 @@ class CyclicLRConfig(_MomentumCyclingBase):
             gamma=self.gamma,
             momentum=self.momentum_range(),
         )
+
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``exp_range``'s ``gamma`` above 1 compounds."""
+        return {"gamma": self.gamma} if self.mode == "exp_range" and self.gamma > 1 else {}

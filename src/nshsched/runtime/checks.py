@@ -3,7 +3,7 @@ finite, non-negative values over the whole training (nothing here imports torch)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import functional as F
@@ -91,10 +91,19 @@ def _sample_steps(total: int) -> Any:
 
 
 def check_finite(
-    targets: Sequence[Any], groups: Sequence[Mapping[str, Any]], length: TrainingLength, tag: str
+    targets: Sequence[Any],
+    groups: Sequence[Mapping[str, Any]],
+    length: TrainingLength,
+    tag: str,
+    source: Callable[[Any], Any] | None = None,
 ) -> None:
     """Every value finite (and every LR >= 0) over the horizon, checked on a grid of at most
-    4096 steps that includes both ends."""
+    4096 steps that includes both ends.
+
+    ``source(target)`` is the config whose schedule makes a target's curve (a ``per_group``
+    child, a hyperparameter's schedule): a value that overflows names the fields of it that
+    compound (its ``growth_fields()``, such as ``exponential_lr``'s ``gamma``).
+    """
     import numpy as np
 
     steps = _sample_steps(length.total_steps)
@@ -103,7 +112,10 @@ def check_finite(
     components: dict[int, tuple[Any, Any, Any]] = {}
 
     def evaluated(schedule: F.Schedule | None) -> Any:
-        return None if schedule is None else np.broadcast_to(schedule(steps), steps.shape)
+        if schedule is None:
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, by name
+            return np.broadcast_to(schedule(steps), steps.shape)
 
     for target in targets:
         curve = target.curve
@@ -118,22 +130,37 @@ def check_finite(
             )
         scale, offset, ref_offset = parts
         base = base_value(groups[target.group], target.key)
-        values = base * scale
-        if offset is not None:
-            values = values + offset
-        if ref_offset is not None:
-            values = values + target.ratio * ref_offset
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = base * scale
+            if offset is not None:
+                values = values + offset
+            if ref_offset is not None:
+                values = values + target.ratio * ref_offset
         bad = ~np.isfinite(values)
         if target.key == "lr" or base >= 0:  # a value configured >= 0 stays >= 0
             bad |= values < 0
         if bad.any():
             i = int(np.argmax(bad))
             name = groups[target.group].get("name", target.group)
+            config = source(target) if source is not None else None
+            growth = getattr(config, "growth_fields", None)
+            fields = growth() if callable(growth) and not np.isfinite(values[i]) else {}
+            what = (
+                f"{tag_of(config)}: {', '.join(f'{k}={v!r}' for k, v in fields.items())} "
+                "compounds: the"
+                if fields
+                else f"{tag if config is None else tag_of(config)}: the"
+            )
+            fix = (
+                f"lower {' / '.join(fields)}, or shorten the training it grows over"
+                if fields
+                else "check its decay factors and counts"
+            )
             raise ValueError(
-                f"{tag}: the {target.key} of param group {name!r} would be "
+                f"{what} {target.key} of param group {name!r} would be "
                 f"{float(values[i])!r} at optimizer step {int(steps[i])} of "
                 f"{length.total_steps}; a schedule must give a finite, non-negative "
-                "value over the whole training (check its decay factors and counts)"
+                f"value over the whole training ({fix})"
             )
 
 

@@ -207,9 +207,24 @@ def compile_plan(
         plan.targets += _momentum_targets(plan, groups, optimizer)
     if hyperparameters:
         plan.targets += _hyper_targets(plan, hyperparameters, groups, defaults or {}, checks)
-    check_finite(plan.targets, groups, plan.length, tag_of(plan.config))
+    check_finite(
+        plan.targets, groups, plan.length, tag_of(plan.config), _source(plan, hyperparameters)
+    )
     plan.schedule, plan.fingerprint = schedule, digest
     return plan
+
+
+def _source(plan: Plan, hyperparameters: Mapping[str, Any] | None) -> Any:
+    """The config whose schedule makes a target's curve (for messages)."""
+
+    def source(target: Target) -> Config:
+        if target.key != "lr" and hyperparameters and target.key in hyperparameters:
+            return hyperparameters[target.key].schedule
+        if _kind(plan.config) == "per_group":
+            return plan.config.schedule_for(plan.names[target.group])
+        return plan.config
+
+    return source
 
 
 def _hyper_targets(
