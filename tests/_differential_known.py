@@ -17,12 +17,6 @@ from typing import Any
 
 from _reference.clock import DEFAULT_INTERVAL, OWN_WARMUP
 
-# Mirrors' absolute LRs: the same value for every group (torch, timm, ReGNN, DynVision).
-MIRROR_ABSOLUTE_FIELDS = ("eta_min", "lr_min", "warmup_lr_init", "warmup_start_lr")
-MIRROR_ABSOLUTE_TAGS = {"cyclic_lr", "one_cycle_lr"}
-# LRs stated for a reference LR: exact for a group's own schedule (§7).
-OWN_ABSOLUTE_FIELDS = ("min_lr", "lr_end")
-OWN_ABSOLUTE_TAGS = {"step_decay", "exponential_decay"}
 # Schedules whose length defaults to "the whole training".
 WHOLE_DEFAULT = {
     "constant_with_warmup": None,
@@ -87,26 +81,6 @@ def hyper_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def all_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from lr_schedules(entry)
     yield from hyper_schedules(entry)
-
-
-def _mirror_absolute(s: dict[str, Any]) -> bool:
-    return s["name"] in MIRROR_ABSOLUTE_TAGS or any(s.get(f) for f in MIRROR_ABSOLUTE_FIELDS)
-
-
-def _own_absolute(s: dict[str, Any]) -> bool:
-    if s["name"] == "polynomial" and "lr_end" not in s:
-        return True  # HF's default lr_end is 1e-7
-    return s["name"] in OWN_ABSOLUTE_TAGS or any(s.get(f) for f in OWN_ABSOLUTE_FIELDS)
-
-
-def _layer_decay_absolute(data: dict[str, Any]) -> bool:
-    for e in entries(data):
-        if e.get("layer_decay") and (
-            any(_mirror_absolute(s) for s in lr_schedules(e))
-            or any(_own_absolute(s) for s in lr_schedules(e, own=True))
-        ):
-            return True
-    return False
 
 
 def _per_group_split(data: dict[str, Any]) -> bool:
@@ -204,10 +178,6 @@ REASONS = {
     "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
     "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
     "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
-    "issue 18 item 3": "layer decay does not multiply absolute values: a group's own "
-    "step_decay / exponential_decay / HF min_lr / lr_end, and (global or own) torch's "
-    "eta_min, cyclic_lr / one_cycle_lr, timm's lr_min / warmup_lr_init, ReGNN's / "
-    "DynVision's eta_min / warmup_start_lr (§9, §11.1)",
     "issue 18 item 3 (per_group)": "per_group.groups['<group>'] does not drive "
     "<group>_no_decay / <group>.layer<i> parts, or errors when no part keeps the plain name "
     "(§9, §11.1)",
@@ -239,7 +209,6 @@ LIGHTNING_ONLY = {
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known("issue 18 item 3", lambda d, _, __: _layer_decay_absolute(d)),
     Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),
     Known(
         "new: epoch-interval LR with a per-step hyperparameter in Lightning",

@@ -289,7 +289,6 @@ def _new_whole_rounding() -> None:
 
 
 KNOWN_EXAMPLES = {
-    "issue 18 item 3": _item3_absolute,
     "issue 18 item 3 (per_group)": _item3_per_group,
     "new: per_group with a group's own scheduler": _new_per_group_override,
     "new: whole training rounding": _new_whole_rounding,
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "one_cycle_lr with a rise under one step equals torch": _new_one_cycle_short_rise,
     "issue 18 item 2: cyclic_lr momentums 1 and 22 on SGD, as torch": _item2,
     "issue 18 item 6: exponential_lr overflowing names gamma": _item6,
+    "issue 18 item 3: layer decay scales a group's own step_decay": _item3_absolute,
 }
 
 

@@ -89,7 +89,9 @@ def preview(
         optimizer = _optimizer(config, model)
         groups: list[dict[str, Any]] = optimizer.param_groups
         _check_key(groups, key)
-        schedule = config.lr_schedule([g["name"] for g in groups])
+        names = [g["name"] for g in groups]
+        schedule = config.lr_schedule(names)
+        factors = config.layer_factors(names) if model is not None else None
         default_lr = float(optimizer.defaults.get("lr", float("nan")))
         hyperparameters = config.hyperparameters
         defaults = optimizer.defaults
@@ -109,6 +111,7 @@ def preview(
         default_lr = float(groups[0]["lr"])
         optimizer = None
         hyperparameters, defaults = {}, {}
+        factors = None
     if schedule is None:
         return evaluate_constant(groups, steps, key)
     plan = compile_plan(
@@ -120,6 +123,7 @@ def preview(
         checks=False,
         hyperparameters=hyperparameters if key != "lr" else None,
         defaults=defaults,
+        factors=factors,
     )
     if plan is None:
         if key != "lr":

@@ -133,7 +133,7 @@ def check_finite(
         with np.errstate(over="ignore", invalid="ignore"):
             values = base * scale
             if offset is not None:
-                values = values + offset
+                values = values + target.factor * offset
             if ref_offset is not None:
                 values = values + target.ratio * ref_offset
         bad = ~np.isfinite(values)

@@ -56,7 +56,11 @@ class Target:
     key: str
     curve: F.LRCurve | None
     ratio: float = 1.0
-    """The factor applied to the curve's ``ref_offset`` (the group's base / the default)."""
+    """The factor applied to the curve's ``ref_offset`` (the group's base / the default for
+    a global schedule; its layer-decay factor for a group's own)."""
+    factor: float = 1.0
+    """The factor applied to the curve's ``offset``: the group's layer-decay factor (the
+    absolute parts of a schedule are scaled like the rest of the group's LR)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ def compile_plan(
     hyperparameters: Mapping[str, Any] | None = None,
     defaults: Mapping[str, Any] | None = None,
     optimizer: str | None = None,
+    factors: Sequence[float] | None = None,
 ) -> Plan | None:
     """The plan of ``config`` for param groups ``groups``, or ``None`` for a custom
     scheduler (one that only implements ``create_scheduler_impl``).
@@ -140,6 +145,8 @@ def compile_plan(
             ``HyperparameterScheduleConfig``): their targets join the plan.
         defaults: The optimizer's defaults (for ``start``/``end`` hyperparameters).
         optimizer: The optimizer's name, for messages.
+        factors: Each group's layer-decay factor (default 1): it multiplies every value
+            of the group's LR, the absolute ones included (its base LR has it already).
 
     Raises:
         ValueError: A schedule gives a non-finite or negative LR within the horizon, a
@@ -149,6 +156,7 @@ def compile_plan(
     """
     names = [g.get("name") for g in groups]
     n = len(groups)
+    factor = list(factors) if factors is not None else [1.0] * n
     # resolves (and bounds) every duration first, the hyperparameters' schedules included
     schedule, digest = fingerprint(config, length, hyperparameters)
     kind = _kind(config)
@@ -178,11 +186,8 @@ def compile_plan(
             own = child is not config.default
             curves = _closed_curves(child, length, len(indices), checks)
             for i, curve in zip(indices, curves):
-                plan.targets.append(
-                    Target(
-                        i, "lr", curve, 1.0 if own else _ratio(groups[i], default_lr, curve, child)
-                    )
-                )
+                ratio = factor[i] if own else _ratio(groups[i], default_lr, curve, child)
+                plan.targets.append(Target(i, "lr", curve, ratio, factor[i]))
         plan.targets.sort(key=lambda t: t.group)
     elif kind == "closed_form":
         interval = "step" if per_step else clock.interval(config, length)
@@ -191,7 +196,7 @@ def compile_plan(
         plan = Plan(config, length, names, interval, unit, 1 if interval == "step" else frequency)
         curves = _closed_curves(config, length, n, checks)
         plan.targets = [
-            Target(i, "lr", curve, _ratio(groups[i], default_lr, curve, config))
+            Target(i, "lr", curve, _ratio(groups[i], default_lr, curve, config), factor[i])
             for i, curve in enumerate(curves)
         ]
     elif kind == "plateau":
@@ -309,5 +314,7 @@ def evaluate(plan: Plan, groups: Sequence[Mapping[str, Any]], steps: Any, key: s
                 scale = scales[id(curve.scale)] = np.broadcast_to(curve.scale(steps), steps.shape)
             np.multiply(scale, base, out=out[:, i])
         else:
-            out[:, i] = np.broadcast_to(curve.lr(steps, base, target.ratio), steps.shape)
+            out[:, i] = np.broadcast_to(
+                curve.lr(steps, base, target.ratio, target.factor), steps.shape
+            )
     return out
