@@ -83,15 +83,6 @@ def all_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from hyper_schedules(entry)
 
 
-def _per_group_split(data: dict[str, Any]) -> bool:
-    for e in entries(data):
-        glob = e.get("scheduler") or {}
-        split = e.get("layer_decay") or e.get("no_weight_decay")
-        if glob.get("name") == "per_group" and glob.get("groups") and split:
-            return True
-    return False
-
-
 def _interval(s: dict[str, Any]) -> str:
     if s.get("interval"):
         return s["interval"]
@@ -178,14 +169,8 @@ REASONS = {
     "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
     "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
     "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
-    "issue 18 item 3 (per_group)": "per_group.groups['<group>'] does not drive "
-    "<group>_no_decay / <group>.layer<i> parts, or errors when no part keeps the plain name "
-    "(§9, §11.1)",
     "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
     "steps of all optimizers (§9: it counts training batches)",
-    "new: per_group with a group's own scheduler": "a global per_group next to a "
-    "ParamGroupConfig.scheduler override fails build with 'per_group cannot be nested in "
-    "per_group' (§5: the group's wins)",
     "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
     "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
     "1.0 is the whole run)",
@@ -209,7 +194,6 @@ LIGHTNING_ONLY = {
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),
     Known(
         "new: epoch-interval LR with a per-step hyperparameter in Lightning",
         lambda d, _, where: where == "lightning" and _epoch_dict_step_hyper(d),

@@ -289,8 +289,6 @@ def _new_whole_rounding() -> None:
 
 
 KNOWN_EXAMPLES = {
-    "issue 18 item 3 (per_group)": _item3_per_group,
-    "new: per_group with a group's own scheduler": _new_per_group_override,
     "new: whole training rounding": _new_whole_rounding,
     "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
 }
@@ -319,6 +317,8 @@ FIXED_EXAMPLES = {
     "issue 18 item 2: cyclic_lr momentums 1 and 22 on SGD, as torch": _item2,
     "issue 18 item 6: exponential_lr overflowing names gamma": _item6,
     "issue 18 item 3: layer decay scales a group's own step_decay": _item3_absolute,
+    "issue 18 item 3: per_group.groups[group] drives its parts": _item3_per_group,
+    "a global per_group next to a group's own scheduler builds": _new_per_group_override,
 }
 
 

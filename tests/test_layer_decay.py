@@ -170,7 +170,7 @@ ABSOLUTE = {
 }
 
 
-@pytest.mark.parametrize("where", ["global", "own"])
+@pytest.mark.parametrize("where", ["global", "own", "per_group"])
 @pytest.mark.parametrize("tag", sorted(ABSOLUTE))
 def test_layer_factor_multiplies_absolute_values(tag: str, where: str) -> None:
     # issue 18 item 3 (§9): the factor multiplies whatever the group would get, absolute

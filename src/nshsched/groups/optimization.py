@@ -236,11 +236,13 @@ class OptimizationConfig(Config):
     def group_scheduler(self, group_names: list[str]) -> LRSchedulerConfigBase | None:
         """The scheduler config driving param groups ``group_names`` (the torch groups' names).
 
-        Without group overrides it is the global scheduler. With overrides it is a
-        ``per_group`` config: ``default`` = the global scheduler, and each overriding group
-        (and its ``_no_decay`` sibling, and its layer-decay parts) with its own schedule
-        (``None``: constant). Setting both a global scheduler and overrides warns once; the
-        overrides win. See :func:`nshsched.groups.schedules.group_schedule`.
+        Without group overrides it is the global scheduler (a global ``per_group``'s
+        entries extended to the ``_no_decay`` siblings and layer-decay parts of the groups
+        they name). With overrides it is a ``per_group`` config: ``default`` = the global
+        scheduler (or the global ``per_group``'s default, its entries kept), and each
+        overriding group (and its ``_no_decay`` sibling, and its layer-decay parts) with its
+        own schedule (``None``: constant). Setting both a global scheduler and overrides
+        warns once; the overrides win. See :func:`nshsched.groups.schedules.group_schedule`.
         """
         config, overriding = group_schedule(
             self.scheduler, self.param_groups, group_names, layered=self.layer_decay is not None
