@@ -169,8 +169,6 @@ REASONS = {
     "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
     "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
     "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
-    "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
-    "steps of all optimizers (§9: it counts training batches)",
     "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
     "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
     "1.0 is the whole run)",
@@ -188,7 +186,6 @@ class Known:
 
 # The minimal cases of these run a Lightning fit: tests/test_differential_lightning.py.
 LIGHTNING_ONLY = {
-    "issue 18 item 5",
     "new: epoch-interval LR with a per-step hyperparameter in Lightning",
 }
 
