@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from _reference.clock import DEFAULT_INTERVAL, OWN_WARMUP
-
 # Schedules whose length defaults to "the whole training".
 WHOLE_DEFAULT = {
     "constant_with_warmup": None,
@@ -83,30 +81,6 @@ def all_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from hyper_schedules(entry)
 
 
-def _interval(s: dict[str, Any]) -> str:
-    if s.get("interval"):
-        return s["interval"]
-    if s["name"].startswith("timm_"):
-        return "epoch" if s.get("t_in_epochs", True) else "step"
-    return DEFAULT_INTERVAL[s["name"]]
-
-
-def _per_step(s: dict[str, Any]) -> bool:
-    """Stepped at every optimizer step: a step interval, or a joined warmup."""
-    return _interval(s) == "step" or (s["name"] not in OWN_WARMUP and bool(s.get("warmup")))
-
-
-def _epoch_dict_step_hyper(data: dict[str, Any]) -> bool:
-    """Lightning steps the one scheduler per epoch (the LR's interval) while a
-    hyperparameter schedule needs every optimizer step."""
-    for e in entries(data):
-        glob = e.get("scheduler") or {}
-        per_epoch = glob and glob["name"] != "per_group" and not _per_step(glob)
-        if per_epoch and any(_per_step(s) for s in hyper_schedules(e)):
-            return True
-    return False
-
-
 def _uses_whole(s: dict[str, Any]) -> bool:
     if s["name"] not in WHOLE_DEFAULT:
         return False
@@ -166,9 +140,6 @@ def _whole_rounding(data: dict[str, Any], length: tuple[int, int] | None) -> boo
 # holds one minimal case per key). Validation and creation refusals need no predicate: the
 # generated tests reject what the library refuses to build.
 REASONS = {
-    "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
-    "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
-    "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
     "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
     "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
     "1.0 is the whole run)",
@@ -185,16 +156,10 @@ class Known:
 
 
 # The minimal cases of these run a Lightning fit: tests/test_differential_lightning.py.
-LIGHTNING_ONLY = {
-    "new: epoch-interval LR with a per-step hyperparameter in Lightning",
-}
+LIGHTNING_ONLY: set[str] = set()
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known(
-        "new: epoch-interval LR with a per-step hyperparameter in Lightning",
-        lambda d, _, where: where == "lightning" and _epoch_dict_step_hyper(d),
-    ),
     Known("new: whole training rounding", lambda d, length, _: _whole_rounding(d, length)),
     Known(
         "new: preview without a model builds a torch optimizer",

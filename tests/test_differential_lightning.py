@@ -30,7 +30,7 @@ from lightning.pytorch.loggers.logger import Logger
 import nshsched as S
 from _differential import close, quiet
 from _differential_cases import Case, TinyViT, cases, library_tags, several_cases
-from _differential_known import REASONS, known_failures
+from _differential_known import known_failures
 from _differential_samples import pick
 from _helpers.processes import in_fresh_process
 from _reference import reference, reference_many
@@ -360,11 +360,9 @@ def test_several_optimizers_plateau_with_warmup(tmp_path: Path) -> None:
         assert compare(case, rows, ref, key) >= case.total
 
 
-KEY = "new: epoch-interval LR with a per-step hyperparameter in Lightning"
-
-
-@pytest.mark.xfail(strict=True, reason=f"{KEY}: {REASONS[KEY]}")
-def test_known_failure_epoch_schedule_with_step_hyperparameter(tmp_path: Path) -> None:
+def test_epoch_schedule_with_step_hyperparameter(tmp_path: Path) -> None:
+    # was a known difference (issue 18): Lightning got one scheduler with the LR's interval
+    # 'epoch', so the weight decay only changed at epoch ends
     data = {
         "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 1e-4},
         "scheduler": {"name": "cosine_annealing_lr", "T_max": 3},  # interval: epoch

@@ -134,6 +134,37 @@ def test_interval_and_frequency_counted_in_optimizer_steps() -> None:
     np.testing.assert_allclose(got, [0.1 * 0.5 ** (t // 5) for t in range(11)], rtol=RTOL)
 
 
+@pytest.mark.parametrize(
+    ("hyper", "interval"),
+    [
+        ({"name": "linear"}, "step"),  # changes every optimizer step
+        ({"name": "step_lr", "step_size": 1, "warmup": {"kind": "steps", "value": 2}}, "step"),
+        ({"name": "step_lr", "step_size": 1, "frequency": 2}, "epoch"),  # every 2 epochs
+        ({"name": "step_lr", "step_size": 1}, "epoch"),  # the LR's rhythm: stays per epoch
+    ],
+)
+def test_one_scheduler_steps_as_often_as_its_finest_target(hyper: dict, interval: str) -> None:
+    # new in issue 18 (§7, §9): an epoch LR beside a per-step weight decay was one dict with
+    # interval 'epoch', so Lightning changed the weight decay at epoch ends only
+    from _helpers.stepping import stepped_as_lightning
+
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 0.1},
+            "scheduler": {"name": "cosine_annealing_lr", "T_max": 2},  # interval: epoch
+            "hyperparameters": {"weight_decay": {"schedule": hyper}},
+        }
+    )
+    opt = cfg.create_optimizer(_model())
+    (spec,) = cfg.scheduler_dicts(opt, LENGTH)
+    assert (spec["interval"], spec["frequency"]) == (interval, 1)
+    for key in ("lr", "weight_decay"):
+        got = stepped_as_lightning(opt, spec, LENGTH, record=_values(key))
+        np.testing.assert_allclose(got, S.preview(cfg, LENGTH, model=_model(), key=key), rtol=RTOL)
+        opt = cfg.create_optimizer(_model())
+        (spec,) = cfg.scheduler_dicts(opt, LENGTH)
+
+
 def test_resume_restores_values_and_checks_fingerprint() -> None:
     cfg = _dino()
     r = resume(lambda: cfg.build(_model(), LENGTH), 4, 3, record=_values("weight_decay"))

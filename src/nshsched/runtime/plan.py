@@ -137,7 +137,9 @@ def compile_plan(
         default_lr: The optimizer's default ``lr`` (for ``ref_offset`` ratios).
         length: The training length.
         per_step: Step the closed-form part after every optimizer step, whatever its
-            interval (plain loops).
+            interval (plain loops). Without it the plan is stepped at the LR schedule's
+            interval, or at every optimizer step when a scheduled hyperparameter changes
+            more often (an epoch LR beside a per-step weight decay).
         momentum: Add the targets of a cycled momentum (off for an LR-only preview).
         checks: Run the checks of a scheduler's creation: the horizon, and a joined warmup
             within the training (off for previews, which create no scheduler).
@@ -191,8 +193,14 @@ def compile_plan(
         plan.targets.sort(key=lambda t: t.group)
     elif kind == "closed_form":
         interval = "step" if per_step else clock.interval(config, length)
+        unit = 1 if interval == "step" else _unit(config, length)
+        # one scheduler writes every target: it is stepped as often as the finest of them
+        # changes (a weight decay per optimizer step beside an LR per epoch: every step)
+        if interval == "epoch" and any(
+            _unit(hp.schedule, length) % unit for hp in (hyperparameters or {}).values()
+        ):
+            interval, unit = "step", 1
         frequency = config.resolved_metadata().get("frequency", 1)
-        unit = 1 if interval == "step" else length.steps_per_epoch * frequency
         plan = Plan(config, length, names, interval, unit, 1 if interval == "step" else frequency)
         curves = _closed_curves(config, length, n, checks)
         plan.targets = [
@@ -217,6 +225,16 @@ def compile_plan(
     )
     plan.schedule, plan.fingerprint = schedule, digest
     return plan
+
+
+def _unit(config: Config, length: TrainingLength) -> int:
+    """Optimizer steps between two changes of a closed-form config's curve, as its
+    scheduler is stepped: 1 for ``interval: step`` (its ``frequency`` is applied when the
+    curve is read), ``frequency`` epochs for ``interval: epoch`` (a joined warmup makes it a
+    step-interval one)."""
+    if clock.interval(config, length) == "step":
+        return 1
+    return length.steps_per_epoch * int(config.resolved_metadata().get("frequency", 1))
 
 
 def _source(plan: Plan, hyperparameters: Mapping[str, Any] | None) -> Any:
