@@ -10,24 +10,9 @@ area again by themselves.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-
-# Schedules whose length defaults to "the whole training".
-WHOLE_DEFAULT = {
-    "constant_with_warmup": None,
-    "inverse_sqrt": None,
-    "cosine": "total",
-    "linear": "total",
-    "cosine_with_restarts": "total",
-    "cosine_with_min_lr": "total",
-    "cosine_warmup_with_min_lr": "total",
-    "polynomial": "total",
-    "warmup_stable_decay": "total",
-    "one_cycle_lr": "total_steps",
-}
 
 
 def entries(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -81,68 +66,10 @@ def all_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from hyper_schedules(entry)
 
 
-def _uses_whole(s: dict[str, Any]) -> bool:
-    if s["name"] not in WHOLE_DEFAULT:
-        return False
-    field = WHOLE_DEFAULT[s["name"]]
-    if field is None:  # only its warmup_ratio reads the whole training
-        return s.get("warmup_ratio") is not None
-    explicit = s.get(field) is not None or s.get("num_training_steps") is not None
-    return not explicit
-
-
-def _top_level(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schedules that see the whole training (not a sequential phase)."""
-    glob = entry.get("scheduler") or {}
-    out = (
-        [glob.get("default"), *glob.get("groups", {}).values()]
-        if glob.get("name") == "per_group"
-        else [glob]
-    )
-    out += [
-        g["scheduler"]
-        for g in entry.get("param_groups", ())
-        if isinstance(g.get("scheduler"), dict)
-    ]
-    out += [hp["schedule"] for hp in entry.get("hyperparameters", {}).values()]
-    return [s for s in out if s]
-
-
-def _steps(duration: Any, spe: int, total: int) -> int:
-    if duration is None:
-        return 0
-    if isinstance(duration, int):
-        return duration
-    scale = {"steps": 1, "epochs": spe, "fraction": total}[duration["kind"]]
-    return math.floor(duration["value"] * scale + 0.5)
-
-
-def _whole_rounding(data: dict[str, Any], length: tuple[int, int] | None) -> bool:
-    """A default "whole training" under a scheduler step of ``n > 1`` optimizer steps that
-    does not divide it (anywhere inside a sequential: assumed)."""
-    for e in entries(data):
-        top = [id(s) for s in _top_level(e)]
-        for s in all_schedules(e):
-            interval, frequency = s.get("interval") or "step", s.get("frequency") or 1
-            if not _uses_whole(s) or (interval == "step" and frequency == 1):
-                continue
-            if length is None or id(s) not in top:
-                return True
-            spe, total = length
-            n = frequency * (spe if interval == "epoch" else 1)
-            joined = _steps(s.get("warmup"), spe, total) if s["name"] == "one_cycle_lr" else 0
-            if (total - joined) % n:
-                return True
-    return False
-
-
 # Every known difference, by key: the reason shown by its strict xfail (test_differential.py
 # holds one minimal case per key). Validation and creation refusals need no predicate: the
 # generated tests reject what the library refuses to build.
 REASONS = {
-    "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
-    "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
-    "1.0 is the whole run)",
     "new: preview without a model builds a torch optimizer": "preview(config, length) / "
     "preview_groups(config) without a model build a torch optimizer on 1-element stand-ins: "
     "muon raises torch's 'Muon only supports 2D parameters' (§7, §11.3)",
@@ -160,7 +87,6 @@ LIGHTNING_ONLY: set[str] = set()
 
 # The generated cases each known difference covers (kept out of the generated tests).
 KNOWN = [
-    Known("new: whole training rounding", lambda d, length, _: _whole_rounding(d, length)),
     Known(
         "new: preview without a model builds a torch optimizer",
         lambda d, _, __: any(e.get("optimizer", {}).get("name") == "muon" for e in entries(d)),
@@ -172,7 +98,7 @@ def known_failures(
     data: dict[str, Any], length: tuple[int, int] | None = None, where: str = "build"
 ) -> list[Known]:
     """The known differences a case falls under. ``length``: steps per epoch and total
-    steps, when known (narrows the rounding entry to the lengths it shows at); ``where``:
+    steps, when known (for an entry that shows at some lengths only); ``where``:
     ``"build"`` (build, preview, resume), ``"alone"`` (a scheduler config alone, with
     ``create_scheduler``) or ``"lightning"`` (``configure_optimizers`` in a fit)."""
     return [k for k in KNOWN if k.applies(data, length, where)]

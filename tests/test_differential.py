@@ -289,7 +289,6 @@ def _new_whole_rounding() -> None:
 
 
 KNOWN_EXAMPLES = {
-    "new: whole training rounding": _new_whole_rounding,
     "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
 }
 
@@ -319,6 +318,7 @@ FIXED_EXAMPLES = {
     "issue 18 item 3: layer decay scales a group's own step_decay": _item3_absolute,
     "issue 18 item 3: per_group.groups[group] drives its parts": _item3_per_group,
     "a global per_group next to a group's own scheduler builds": _new_per_group_override,
+    "the whole training is fraction 1.0 under a scheduler step of 3": _new_whole_rounding,
 }
 
 
