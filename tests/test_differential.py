@@ -288,6 +288,21 @@ def _new_whole_rounding() -> None:
     _alone({"name": "linear", "frequency": 3})
 
 
+def _warmup_fills_a_phase() -> None:
+    # found by --slow once one_cycle_lr took total_steps=1 (a warmup filling a sequential
+    # phase leaves its schedule a training of one step: §3, a length is positive)
+    one_cycle = {
+        "name": "one_cycle_lr",
+        "warmup": {"kind": "steps", "value": 2},
+        "max_lr": 0.1,
+        "three_phase": True,
+        "cycle_momentum": False,
+        "interval": "epoch",
+    }
+    phases = [{"schedule": one_cycle, "duration": 2}, {"schedule": {"name": "constant"}}]
+    _alone({"name": "sequential", "phases": phases}, spe=2, total=5)
+
+
 KNOWN_EXAMPLES = {
     "new: preview without a model builds a torch optimizer": _new_preview_builds_optimizer,
 }
@@ -319,6 +334,7 @@ FIXED_EXAMPLES = {
     "issue 18 item 3: per_group.groups[group] drives its parts": _item3_per_group,
     "a global per_group next to a group's own scheduler builds": _new_per_group_override,
     "the whole training is fraction 1.0 under a scheduler step of 3": _new_whole_rounding,
+    "a warmup that fills a sequential phase: its schedule runs on one step": _warmup_fills_a_phase,
 }
 
 
