@@ -2,247 +2,26 @@
 
 Each entry says which generated cases it covers (``applies``, on a case's config data), so
 the generated tests leave those cases out, and carries one minimal case
-(``tests/test_differential.py::test_known_failure``) marked
-``xfail(strict=True)``: when the library is fixed, that test passes, strict xfail turns it
-into a failure, and the entry must be removed here -- the generated tests then cover the
-area again by themselves.
+(``KNOWN_EXAMPLES`` in ``tests/test_differential.py``) that must still fail: when the
+library is fixed, ``test_known_differences_still_differ`` fails, and the entry must be
+removed here (its example moves to ``FIXED_EXAMPLES``) -- the generated tests then cover
+the area again by themselves.
+
+Every difference found so far is fixed: the tables are empty, and stay as the place the
+next one is written down.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from _reference.clock import DEFAULT_INTERVAL, OWN_WARMUP
-
-# Mirrors' absolute LRs: the same value for every group (torch, timm, ReGNN, DynVision).
-MIRROR_ABSOLUTE_FIELDS = ("eta_min", "lr_min", "warmup_lr_init", "warmup_start_lr")
-MIRROR_ABSOLUTE_TAGS = {"cyclic_lr", "one_cycle_lr"}
-# LRs stated for a reference LR: exact for a group's own schedule (§7).
-OWN_ABSOLUTE_FIELDS = ("min_lr", "lr_end")
-OWN_ABSOLUTE_TAGS = {"step_decay", "exponential_decay"}
-# Schedules whose length defaults to "the whole training".
-WHOLE_DEFAULT = {
-    "constant_with_warmup": None,
-    "inverse_sqrt": None,
-    "cosine": "total",
-    "linear": "total",
-    "cosine_with_restarts": "total",
-    "cosine_with_min_lr": "total",
-    "cosine_warmup_with_min_lr": "total",
-    "polynomial": "total",
-    "warmup_stable_decay": "total",
-    "one_cycle_lr": "total_steps",
-}
-
-
-def entries(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Each ``OptimizationConfig`` of a case (a scheduler alone counts as one)."""
-    if "optimizers" in data:
-        yield from data["optimizers"].values()
-    elif "optimizer" in data:
-        yield data
-    else:
-        yield {"scheduler": data, "param_groups": [], "hyperparameters": {}}
-
-
-def nested(s: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
-    """A schedule and every schedule inside it (phases, per_group children)."""
-    if not s:
-        return
-    yield s
-    for phase in s.get("phases", ()):
-        yield from nested(phase["schedule"])
-    if s.get("name") == "per_group":
-        yield from nested(s.get("default"))
-        for child in s.get("groups", {}).values():
-            yield from nested(child)
-
-
-def lr_schedules(entry: dict[str, Any], *, own: bool | None = None) -> Iterator[dict[str, Any]]:
-    """LR schedules of an entry; ``own=True``: only those that are a group's own (a
-    ``ParamGroupConfig.scheduler``, a ``per_group.groups`` child), ``False``: only global."""
-    glob = entry.get("scheduler") or {}
-    if glob.get("name") == "per_group":
-        if own is not True:
-            yield from nested(glob.get("default"))
-        if own is not False:
-            for child in glob.get("groups", {}).values():
-                yield from nested(child)
-    elif own is not True:
-        yield from nested(glob or None)
-    if own is not False:
-        for g in entry.get("param_groups", ()):
-            if isinstance(g.get("scheduler"), dict):
-                yield from nested(g["scheduler"])
-
-
-def hyper_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for hp in entry.get("hyperparameters", {}).values():
-        yield from nested(hp["schedule"])
-
-
-def all_schedules(entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from lr_schedules(entry)
-    yield from hyper_schedules(entry)
-
-
-def _mirror_absolute(s: dict[str, Any]) -> bool:
-    return s["name"] in MIRROR_ABSOLUTE_TAGS or any(s.get(f) for f in MIRROR_ABSOLUTE_FIELDS)
-
-
-def _own_absolute(s: dict[str, Any]) -> bool:
-    if s["name"] == "polynomial" and "lr_end" not in s:
-        return True  # HF's default lr_end is 1e-7
-    return s["name"] in OWN_ABSOLUTE_TAGS or any(s.get(f) for f in OWN_ABSOLUTE_FIELDS)
-
-
-def _layer_decay_absolute(data: dict[str, Any]) -> bool:
-    for e in entries(data):
-        if e.get("layer_decay") and (
-            any(_mirror_absolute(s) for s in lr_schedules(e))
-            or any(_own_absolute(s) for s in lr_schedules(e, own=True))
-        ):
-            return True
-    return False
-
-
-def _per_group_split(data: dict[str, Any]) -> bool:
-    for e in entries(data):
-        glob = e.get("scheduler") or {}
-        split = e.get("layer_decay") or e.get("no_weight_decay")
-        if glob.get("name") == "per_group" and glob.get("groups") and split:
-            return True
-    return False
-
-
-def _constant_per_group_alone(data: dict[str, Any]) -> bool:
-    if "optimizer" in data or "optimizers" in data or data["name"] != "per_group":
-        return False  # build() and configure_optimizers() handle it
-    return data.get("default") is None and all(v is None for v in data.get("groups", {}).values())
-
-
-def _interval(s: dict[str, Any]) -> str:
-    if s.get("interval"):
-        return s["interval"]
-    if s["name"].startswith("timm_"):
-        return "epoch" if s.get("t_in_epochs", True) else "step"
-    return DEFAULT_INTERVAL[s["name"]]
-
-
-def _per_step(s: dict[str, Any]) -> bool:
-    """Stepped at every optimizer step: a step interval, or a joined warmup."""
-    return _interval(s) == "step" or (s["name"] not in OWN_WARMUP and bool(s.get("warmup")))
-
-
-def _epoch_dict_step_hyper(data: dict[str, Any]) -> bool:
-    """Lightning steps the one scheduler per epoch (the LR's interval) while a
-    hyperparameter schedule needs every optimizer step."""
-    for e in entries(data):
-        glob = e.get("scheduler") or {}
-        per_epoch = glob and glob["name"] != "per_group" and not _per_step(glob)
-        if per_epoch and any(_per_step(s) for s in hyper_schedules(e)):
-            return True
-    return False
-
-
-def _hyper_wsd(data: dict[str, Any]) -> bool:
-    return any(
-        s["name"] == "warmup_stable_decay" for e in entries(data) for s in hyper_schedules(e)
-    )
-
-
-def _uses_whole(s: dict[str, Any]) -> bool:
-    if s["name"] not in WHOLE_DEFAULT:
-        return False
-    field = WHOLE_DEFAULT[s["name"]]
-    if field is None:  # only its warmup_ratio reads the whole training
-        return s.get("warmup_ratio") is not None
-    explicit = s.get(field) is not None or s.get("num_training_steps") is not None
-    return not explicit
-
-
-def _top_level(entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schedules that see the whole training (not a sequential phase)."""
-    glob = entry.get("scheduler") or {}
-    out = (
-        [glob.get("default"), *glob.get("groups", {}).values()]
-        if glob.get("name") == "per_group"
-        else [glob]
-    )
-    out += [
-        g["scheduler"]
-        for g in entry.get("param_groups", ())
-        if isinstance(g.get("scheduler"), dict)
-    ]
-    out += [hp["schedule"] for hp in entry.get("hyperparameters", {}).values()]
-    return [s for s in out if s]
-
-
-def _steps(duration: Any, spe: int, total: int) -> int:
-    if duration is None:
-        return 0
-    if isinstance(duration, int):
-        return duration
-    scale = {"steps": 1, "epochs": spe, "fraction": total}[duration["kind"]]
-    return math.floor(duration["value"] * scale + 0.5)
-
-
-def _whole_rounding(data: dict[str, Any], length: tuple[int, int] | None) -> bool:
-    """A default "whole training" under a scheduler step of ``n > 1`` optimizer steps that
-    does not divide it (anywhere inside a sequential: assumed)."""
-    for e in entries(data):
-        top = [id(s) for s in _top_level(e)]
-        for s in all_schedules(e):
-            interval, frequency = s.get("interval") or "step", s.get("frequency") or 1
-            if not _uses_whole(s) or (interval == "step" and frequency == 1):
-                continue
-            if length is None or id(s) not in top:
-                return True
-            spe, total = length
-            n = frequency * (spe if interval == "epoch" else 1)
-            joined = _steps(s.get("warmup"), spe, total) if s["name"] == "one_cycle_lr" else 0
-            if (total - joined) % n:
-                return True
-    return False
-
-
-# Every known difference, by key: the reason shown by its strict xfail (test_differential.py
-# holds one minimal case per key). Validation and creation refusals need no predicate: the
+# Every known difference, by key: the reason shown by the strict xfail of the generated cases
+# it covers (test_differential.py holds one minimal case per key). Validation and creation
+# refusals need no predicate: the
 # generated tests reject what the library refuses to build.
-REASONS = {
-    "new: epoch-interval LR with a per-step hyperparameter in Lightning": "configure_optimizers "
-    "hands Lightning one scheduler with the LR's interval 'epoch', so a hyperparameter "
-    "schedule with interval 'step' (or a warmup) only changes at epoch ends (§7, §9)",
-    "issue 18 item 2": "cyclic_lr / one_cycle_lr refuse momentum values >= 1 that torch "
-    "accepts (on SGD) (§11.1)",
-    "issue 18 item 3": "layer decay does not multiply absolute values: a group's own "
-    "step_decay / exponential_decay / HF min_lr / lr_end, and (global or own) torch's "
-    "eta_min, cyclic_lr / one_cycle_lr, timm's lr_min / warmup_lr_init, ReGNN's / "
-    "DynVision's eta_min / warmup_start_lr (§9, §11.1)",
-    "issue 18 item 3 (per_group)": "per_group.groups['<group>'] does not drive "
-    "<group>_no_decay / <group>.layer<i> parts, or errors when no part keeps the plain name "
-    "(§9, §11.1)",
-    "issue 18 item 4": "timm mirrors: interval given alone is refused as contradicting the "
-    "default t_in_epochs (§11.1)",
-    "issue 18 item 5": "TrainingLength.from_trainer under manual optimization counts the "
-    "steps of all optimizers (§9: it counts training batches)",
-    "issue 18 item 6": "exponential_lr overflowing does not name gamma (§8, §11.1)",
-    "new: hyperparameter warmup_stable_decay": "a warmup_stable_decay hyperparameter "
-    "schedule crashes validation with TypeError (§9: any closed-form schedule)",
-    "new: per_group with a group's own scheduler": "a global per_group next to a "
-    "ParamGroupConfig.scheduler override fails build with 'per_group cannot be nested in "
-    "per_group' (§5: the group's wins)",
-    "new: one_cycle_lr rising phase under one step": "one_cycle_lr with pct_start * "
-    "total_steps < 1 (total_steps=3, pct_start=0.3) is refused; torch accepts it (§11.1)",
-    "new: whole training rounding": "`total: None` (the whole training) is ceil(total / n) "
-    "scheduler steps while `fraction: 1.0` is round(total / n) (docs/durations.md: fraction "
-    "1.0 is the whole run)",
-    "new: all-constant per_group": "create_scheduler of a per_group whose default and groups "
-    "are all None raises 'needs 0 Lightning scheduler dicts' (§11.1)",
-}
+REASONS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -252,30 +31,17 @@ class Known:
 
 
 # The minimal cases of these run a Lightning fit: tests/test_differential_lightning.py.
-LIGHTNING_ONLY = {
-    "issue 18 item 5",
-    "new: epoch-interval LR with a per-step hyperparameter in Lightning",
-}
+LIGHTNING_ONLY: set[str] = set()
 
 # The generated cases each known difference covers (kept out of the generated tests).
-KNOWN = [
-    Known("new: all-constant per_group", lambda d, _, __: _constant_per_group_alone(d)),
-    Known("issue 18 item 3", lambda d, _, __: _layer_decay_absolute(d)),
-    Known("issue 18 item 3 (per_group)", lambda d, _, __: _per_group_split(d)),
-    Known("new: hyperparameter warmup_stable_decay", lambda d, _, __: _hyper_wsd(d)),
-    Known(
-        "new: epoch-interval LR with a per-step hyperparameter in Lightning",
-        lambda d, _, where: where == "lightning" and _epoch_dict_step_hyper(d),
-    ),
-    Known("new: whole training rounding", lambda d, length, _: _whole_rounding(d, length)),
-]
+KNOWN: list[Known] = []
 
 
 def known_failures(
     data: dict[str, Any], length: tuple[int, int] | None = None, where: str = "build"
 ) -> list[Known]:
     """The known differences a case falls under. ``length``: steps per epoch and total
-    steps, when known (narrows the rounding entry to the lengths it shows at); ``where``:
+    steps, when known (for an entry that shows at some lengths only); ``where``:
     ``"build"`` (build, preview, resume), ``"alone"`` (a scheduler config alone, with
     ``create_scheduler``) or ``"lightning"`` (``configure_optimizers`` in a fit)."""
     return [k for k in KNOWN if k.applies(data, length, where)]

@@ -300,6 +300,20 @@ def test_per_group_default_and_none() -> None:
     assert [g["lr"] for g in opt.param_groups] == [0.9, 0.3]
 
 
+def test_per_group_all_constant_is_one_lightning_dict() -> None:
+    # new in issue 18 (§11.1: one dict for every config): was "needs 0 Lightning scheduler dicts"
+    config = S.PerGroupSchedulerConfig(groups={"head": None})
+    opt = optimizer({"head": 1.0, "body": 0.3})
+    spec = config.create_scheduler(opt, tl(4))
+    assert (spec["interval"], spec["frequency"]) == ("step", 1)
+    assert config.create_schedulers(opt, tl(4)) != []
+    opt.param_groups[0]["lr"] = 9.0  # a manual edit is undone: the base LRs are held
+    for _ in range(4):
+        opt.step()
+        spec["scheduler"].step()
+        assert [g["lr"] for g in opt.param_groups] == [1.0, 0.3]
+
+
 def test_per_group_unknown_group_name_is_an_error_at_creation() -> None:
     config = S.PerGroupSchedulerConfig(groups={"encodr": {"name": "linear"}, "head": None})
     opt = optimizer({"encoder": 0.1, "head": 1.0})

@@ -20,6 +20,8 @@ kept out of the generated tests; each has a minimal case below, ``xfail(strict=T
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pydantic
 import pytest
 import torch
@@ -288,29 +290,37 @@ def _new_whole_rounding() -> None:
     _alone({"name": "linear", "frequency": 3})
 
 
-KNOWN_EXAMPLES = {
-    "issue 18 item 2": _item2,
-    "issue 18 item 3": _item3_absolute,
-    "issue 18 item 3 (per_group)": _item3_per_group,
-    "issue 18 item 4": _item4,
-    "issue 18 item 6": _item6,
-    "new: hyperparameter warmup_stable_decay": _new_hyper_wsd,
-    "new: per_group with a group's own scheduler": _new_per_group_override,
-    "new: one_cycle_lr rising phase under one step": _new_one_cycle_short_rise,
-    "new: whole training rounding": _new_whole_rounding,
-    "new: all-constant per_group": _new_constant_per_group,
-}
+def _warmup_fills_a_phase() -> None:
+    # found by --slow once one_cycle_lr took total_steps=1 (a warmup filling a sequential
+    # phase leaves its schedule a training of one step: §3, a length is positive)
+    one_cycle = {
+        "name": "one_cycle_lr",
+        "warmup": {"kind": "steps", "value": 2},
+        "max_lr": 0.1,
+        "three_phase": True,
+        "cycle_momentum": False,
+        "interval": "epoch",
+    }
+    phases = [{"schedule": one_cycle, "duration": 2}, {"schedule": {"name": "constant"}}]
+    _alone({"name": "sequential", "phases": phases}, spe=2, total=5)
 
 
-@pytest.mark.parametrize(
-    "key",
-    [
-        pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=f"{key}: {REASONS[key]}"))
-        for key in KNOWN_EXAMPLES
-    ],
-)
-def test_known_failure(key: str) -> None:
-    KNOWN_EXAMPLES[key]()
+# A minimal case per known difference (tests/_differential_known.py), failing as long as
+# the library differs from the reference there. Empty: every difference found is fixed.
+KNOWN_EXAMPLES: dict[str, Callable[[], None]] = {}
+
+
+def test_known_differences_still_differ() -> None:
+    # the minimal case of each known difference still fails; one that passes is a fixed
+    # difference whose entry must go (its case moves to FIXED_EXAMPLES below)
+    fixed = []
+    for key, example in KNOWN_EXAMPLES.items():
+        try:
+            example()
+        except Exception:  # the difference (an error or a failed comparison) is still there
+            continue
+        fixed.append(key)
+    assert not fixed, f"fixed: remove {fixed} from tests/_differential_known.py"
 
 
 # Differences found by the reference and fixed since: their minimal cases stay, as plain
@@ -319,6 +329,17 @@ FIXED_EXAMPLES = {
     "issue 18 item 1: plateau with a warmup is one Lightning dict": _item1,
     "plateau next to a hyperparameter schedule builds": _new_plateau_next_to_schedules,
     "preview without a model builds no torch optimizer (muon)": _preview_muon_without_a_model,
+    "issue 18 item 4: timm interval alone sets t_in_epochs": _item4,
+    "a warmup_stable_decay hyperparameter schedule validates": _new_hyper_wsd,
+    "an all-constant per_group is one Lightning dict": _new_constant_per_group,
+    "one_cycle_lr with a rise under one step equals torch": _new_one_cycle_short_rise,
+    "issue 18 item 2: cyclic_lr momentums 1 and 22 on SGD, as torch": _item2,
+    "issue 18 item 6: exponential_lr overflowing names gamma": _item6,
+    "issue 18 item 3: layer decay scales a group's own step_decay": _item3_absolute,
+    "issue 18 item 3: per_group.groups[group] drives its parts": _item3_per_group,
+    "a global per_group next to a group's own scheduler builds": _new_per_group_override,
+    "the whole training is fraction 1.0 under a scheduler step of 3": _new_whole_rounding,
+    "a warmup that fills a sequential phase: its schedule runs on one step": _warmup_fills_a_phase,
 }
 
 

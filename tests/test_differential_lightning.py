@@ -30,7 +30,7 @@ from lightning.pytorch.loggers.logger import Logger
 import nshsched as S
 from _differential import close, quiet
 from _differential_cases import Case, TinyViT, cases, library_tags, several_cases
-from _differential_known import REASONS, known_failures
+from _differential_known import known_failures
 from _differential_samples import pick
 from _helpers.processes import in_fresh_process
 from _reference import reference, reference_many
@@ -300,17 +300,22 @@ def test_ddp_fork_fit_matches_reference(tmp_path: Path) -> None:
 
 
 class LengthProbe(Fit):
-    """Records what ``TrainingLength.from_trainer`` says inside ``configure_optimizers``."""
+    """Records what ``TrainingLength.from_trainer`` says inside ``configure_optimizers`` (told
+    the number of optimizers: the trainer learns them from what it returns) and once training
+    starts (the trainer's own)."""
 
     seen: ClassVar[list[S.TrainingLength]] = []
 
     def configure_optimizers(self) -> Any:
-        LengthProbe.seen.append(S.TrainingLength.from_trainer(self.trainer))
+        LengthProbe.seen.append(S.TrainingLength.from_trainer(self.trainer, optimizers=3))
         return super().configure_optimizers()
 
+    def on_train_start(self) -> None:
+        LengthProbe.seen.append(S.TrainingLength.from_trainer(self.trainer))
 
-@pytest.mark.xfail(strict=True, reason=f"issue 18 item 5: {REASONS['issue 18 item 5']}")
-def test_known_failure_from_trainer_under_manual_optimization(tmp_path: Path) -> None:
+
+def test_from_trainer_under_manual_optimization_counts_batches(tmp_path: Path) -> None:
+    # issue 18 item 5 (§9): was 12, the steps of all optimizers together
     entries = {
         k: {"optimizer": {"name": "sgd", "lr": 0.1}, "module": k} for k in ("encoder", "actor")
     }
@@ -332,7 +337,8 @@ def test_known_failure_from_trainer_under_manual_optimization(tmp_path: Path) ->
         warnings.simplefilter("ignore")
         trainer.fit(module, data)
     assert trainer.fit_loop.total_batch_idx + 1 == 4  # Lightning: 3 optimizers, 12 steps
-    assert LengthProbe.seen[0].total_steps == 4
+    assert [(n.steps_per_epoch, n.total_steps) for n in LengthProbe.seen] == [(8, 4), (8, 4)]
+    assert case.config().training_length(trainer) == case.length()
 
 
 def test_several_optimizers_plateau_with_warmup(tmp_path: Path) -> None:
@@ -354,11 +360,9 @@ def test_several_optimizers_plateau_with_warmup(tmp_path: Path) -> None:
         assert compare(case, rows, ref, key) >= case.total
 
 
-KEY = "new: epoch-interval LR with a per-step hyperparameter in Lightning"
-
-
-@pytest.mark.xfail(strict=True, reason=f"{KEY}: {REASONS[KEY]}")
-def test_known_failure_epoch_schedule_with_step_hyperparameter(tmp_path: Path) -> None:
+def test_epoch_schedule_with_step_hyperparameter(tmp_path: Path) -> None:
+    # was a known difference (issue 18): Lightning got one scheduler with the LR's interval
+    # 'epoch', so the weight decay only changed at epoch ends
     data = {
         "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 1e-4},
         "scheduler": {"name": "cosine_annealing_lr", "T_max": 3},  # interval: epoch

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pydantic
 import pytest
 from hypothesis import given, settings
@@ -157,3 +158,32 @@ def test_epochs_rounding_error_at_most_half_a_step(epochs: float, spe: int) -> N
     steps = S.EpochsConfig(value=epochs).to_steps(length(spe, 10))
     assert isinstance(steps, int)
     assert abs(steps - epochs * spe) <= 0.5 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "linear"}, "total"),
+        ({"name": "cosine", "warmup": 1}, "total"),
+        ({"name": "polynomial", "power": 2.0}, "total"),
+        ({"name": "warmup_stable_decay", "decay": 2}, "total"),
+        ({"name": "constant_with_warmup", "warmup_ratio": 0.5}, None),
+        ({"name": "one_cycle_lr", "max_lr": 1.0}, "total_steps"),
+    ],
+)
+@pytest.mark.parametrize(("interval", "frequency"), [("step", 3), ("epoch", 1), ("epoch", 2)])
+def test_the_whole_training_is_fraction_one(
+    data: dict, field: str | None, interval: str, frequency: int
+) -> None:
+    # new in issue 18: a default "whole training" was ceil(total / n) scheduler steps, a
+    # fraction 1.0 round(total / n); one rounding rule makes them one schedule
+    length = S.TrainingLength(steps_per_epoch=3, total_steps=16)  # 16 / 3, 16 / 6: not whole
+    base = {**data, "interval": interval, "frequency": frequency}
+    default = S.lr_scheduler_registry.construct(base)
+    n = frequency * (3 if interval == "epoch" else 1)
+    assert default.total_units(length) == max(1, math.floor(16 / n + 0.5))  # 5, 5, 3
+    if field is None:  # only warmup_ratio reads the whole training: ceil(ratio * whole)
+        assert default.warmup_units(length) == math.ceil(0.5 * math.floor(16 / n + 0.5))
+        return
+    whole = S.lr_scheduler_registry.construct({**base, field: {"kind": "fraction", "value": 1.0}})
+    np.testing.assert_array_equal(S.preview(default, length), S.preview(whole, length))

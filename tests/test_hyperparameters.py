@@ -134,6 +134,37 @@ def test_interval_and_frequency_counted_in_optimizer_steps() -> None:
     np.testing.assert_allclose(got, [0.1 * 0.5 ** (t // 5) for t in range(11)], rtol=RTOL)
 
 
+@pytest.mark.parametrize(
+    ("hyper", "interval"),
+    [
+        ({"name": "linear"}, "step"),  # changes every optimizer step
+        ({"name": "step_lr", "step_size": 1, "warmup": {"kind": "steps", "value": 2}}, "step"),
+        ({"name": "step_lr", "step_size": 1, "frequency": 2}, "epoch"),  # every 2 epochs
+        ({"name": "step_lr", "step_size": 1}, "epoch"),  # the LR's rhythm: stays per epoch
+    ],
+)
+def test_one_scheduler_steps_as_often_as_its_finest_target(hyper: dict, interval: str) -> None:
+    # new in issue 18 (§7, §9): an epoch LR beside a per-step weight decay was one dict with
+    # interval 'epoch', so Lightning changed the weight decay at epoch ends only
+    from _helpers.stepping import stepped_as_lightning
+
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "weight_decay": 0.1},
+            "scheduler": {"name": "cosine_annealing_lr", "T_max": 2},  # interval: epoch
+            "hyperparameters": {"weight_decay": {"schedule": hyper}},
+        }
+    )
+    opt = cfg.create_optimizer(_model())
+    (spec,) = cfg.scheduler_dicts(opt, LENGTH)
+    assert (spec["interval"], spec["frequency"]) == (interval, 1)
+    for key in ("lr", "weight_decay"):
+        got = stepped_as_lightning(opt, spec, LENGTH, record=_values(key))
+        np.testing.assert_allclose(got, S.preview(cfg, LENGTH, model=_model(), key=key), rtol=RTOL)
+        opt = cfg.create_optimizer(_model())
+        (spec,) = cfg.scheduler_dicts(opt, LENGTH)
+
+
 def test_resume_restores_values_and_checks_fingerprint() -> None:
     cfg = _dino()
     r = resume(lambda: cfg.build(_model(), LENGTH), 4, 3, record=_values("weight_decay"))
@@ -355,3 +386,27 @@ def test_negative_configured_value_may_stay_negative() -> None:
 def test_per_group_schedule_refused_for_a_hyperparameter() -> None:
     with pytest.raises(ValidationError, match="schedule: 'per_group' cannot schedule"):
         S.HyperparameterScheduleConfig(schedule={"name": "per_group", "groups": {}})
+
+
+def test_warmup_stable_decay_schedules_a_hyperparameter() -> None:
+    # new in issue 18 (§9: any closed-form schedule): WSD's `phases` is a method, not a
+    # sequential's phases; it crashed validation with a TypeError
+    wsd = {"name": "warmup_stable_decay", "warmup": 2, "decay": 4, "decay_type": "linear"}
+    cfg = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+            "hyperparameters": {"momentum": {"schedule": wsd}},
+        }
+    )
+    opt, sched = cfg.build(_model(), LENGTH)
+    got = _stepped(opt, sched, "momentum", 10)[:, 0]
+    # warmup t / 2 over 2 steps, stable 1 for 10 - 2 - 4 = 4 steps, linear decay to 0 over 4
+    m = [0.0, 0.5, 1, 1, 1, 1, 1.0, 0.75, 0.5, 0.25, 0.0]
+    np.testing.assert_allclose(got, [0.9 * v for v in m], rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(S.preview(cfg, LENGTH, key="momentum")[:, 0], got, rtol=RTOL)
+    # inside a sequential too; a refused schedule inside a sequential is still refused
+    phases = [{"schedule": wsd, "duration": 6}, {"schedule": {"name": "constant"}}]
+    S.HyperparameterScheduleConfig(schedule={"name": "sequential", "phases": phases})
+    bad = [{"schedule": {"name": "step_decay", "intervals": [{"start": 0, "end": 2, "lr": 1.0}]}}]
+    with pytest.raises(ValidationError, match="schedule: 'step_decay' cannot schedule"):
+        S.HyperparameterScheduleConfig(schedule={"name": "sequential", "phases": bad})

@@ -129,6 +129,112 @@ def test_per_group_schedule_named_by_group_applies_to_parts() -> None:
     assert lrs["default"] == pytest.approx(0.75, rel=1e-12)
 
 
+ABSOLUTE = {
+    "step_decay": {
+        "name": "step_decay",
+        "intervals": [{"start": 0, "end": 2, "lr": 4e-3}, {"start": 2, "end": 4, "lr": 1e-3}],
+    },
+    "cosine_annealing_lr": {
+        "name": "cosine_annealing_lr",
+        "T_max": 4,
+        "eta_min": 1e-4,
+        "interval": "step",
+    },
+    "cyclic_lr": {"name": "cyclic_lr", "base_lr": 1e-4, "max_lr": 1e-2, "step_size_up": 2},
+    "one_cycle_lr": {"name": "one_cycle_lr", "max_lr": 0.01},
+    "polynomial": {"name": "polynomial", "lr_end": 1e-4, "power": 2.0},
+    "cosine_with_min_lr": {"name": "cosine_with_min_lr", "min_lr": 1e-4},
+    "timm_cosine": {
+        "name": "timm_cosine",
+        "t_initial": 4,
+        "lr_min": 1e-4,
+        "warmup_t": 1,
+        "warmup_lr_init": 1e-5,
+        "t_in_epochs": False,
+    },
+    "warmup_cosine": {
+        "name": "warmup_cosine",
+        "warmup_epochs": 1,
+        "T_max": 4,
+        "eta_min": 1e-4,
+        "interval": "step",
+    },
+    "linear_warmup_cosine_annealing": {
+        "name": "linear_warmup_cosine_annealing",
+        "warmup_epochs": 1,
+        "max_epochs": 4,
+        "warmup_start_lr": 1e-5,
+        "eta_min": 1e-4,
+        "interval": "step",
+    },
+}
+
+
+@pytest.mark.parametrize("where", ["global", "own", "per_group"])
+@pytest.mark.parametrize("tag", sorted(ABSOLUTE))
+def test_layer_factor_multiplies_absolute_values(tag: str, where: str) -> None:
+    # issue 18 item 3 (§9): the factor multiplies whatever the group would get, absolute
+    # values included, for a global and a group's own schedule
+    schedule = ABSOLUTE[tag]
+    extra: dict[str, Any] = {
+        "param_groups": [{"name": "body", "params": ["blocks.*"], "lr_scale": 0.5}],
+        "no_weight_decay": True,
+    }
+    if where == "global":
+        extra["scheduler"] = schedule
+    elif where == "own":
+        extra["param_groups"][0]["scheduler"] = schedule
+    else:
+        extra["scheduler"] = {"name": "per_group", "groups": {"body": schedule}}
+    plain = _config(**extra)
+    layered = _config(**extra, layer_decay={"rate": 0.5})
+    model = TinyViT(depth=2)  # L = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = dict(zip(S.preview_groups(plain, model), S.preview(plain, LENGTH, model=model).T))
+        opt, sched = layered.build(model, LENGTH)
+        got = dict(zip(S.preview_groups(layered, model), S.preview(layered, LENGTH, model=model).T))
+    factors = {
+        "body.layer0": 0.25,
+        "body.layer1": 0.5,
+        "body_no_decay.layer0": 0.25,
+        "body_no_decay.layer1": 0.5,
+        "default.embeddings": 0.125,
+        "default_no_decay.embeddings": 0.125,
+        "default_no_decay.last": 0.5,
+        "default": 1.0,
+        "default_no_decay": 1.0,
+    }
+    assert set(got) == set(factors)
+    # the schedule of "body" drives its no-decay sibling too (same base LR: same values)
+    assert want["body_no_decay"] == pytest.approx(want["body"], rel=1e-12, abs=1e-18)
+    for name, factor in factors.items():
+        owner = name.split(".")[0]
+        assert got[name] == pytest.approx(factor * want[owner], rel=1e-12, abs=1e-18), name
+    # the built scheduler writes the same values at every step
+    for t in range(LENGTH.total_steps + 1):
+        for g in opt.param_groups:
+            assert g["lr"] == pytest.approx(got[g["name"]][t], rel=1e-12, abs=1e-18), (t, g["name"])
+        opt.step()
+        sched.step()
+
+
+def test_layer_factor_on_a_groups_own_step_decay_table() -> None:
+    # the issue's example: 0.004 on layer 0 of 3 at rate 0.5 is 0.004 * 0.125 = 0.0005
+    cfg = _config(
+        param_groups=[
+            {"name": "early", "params": ["blocks.0.*"], "scheduler": ABSOLUTE["step_decay"]}
+        ],
+        layer_decay={"rate": 0.5},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = S.preview(cfg, LENGTH, model=TinyViT(depth=3))
+        names = S.preview_groups(cfg, TinyViT(depth=3))
+    col = table[:, names.index("early.layer0")]
+    assert col.tolist() == pytest.approx([5e-4, 5e-4, 1.25e-4, 1.25e-4, 1.25e-4], rel=1e-12)
+
+
 def test_hf_style_names() -> None:
     class Bert(torch.nn.Module):
         def __init__(self) -> None:

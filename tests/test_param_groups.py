@@ -323,6 +323,53 @@ def test_no_decay_siblings_follow_their_group_schedule() -> None:
     assert (lrs[:, 2:] == 0.1).all()
 
 
+def test_a_global_per_group_next_to_a_groups_own_scheduler() -> None:
+    # new in issue 18 (§5: the group's own schedule wins): was "per_group cannot be nested"
+    length = S.TrainingLength(steps_per_epoch=2, total_steps=4)
+    config = opt_config(
+        scheduler={
+            "name": "per_group",
+            "default": {"name": "linear"},
+            "groups": {"enc": {"name": "cosine"}, "head": {"name": "linear"}},
+        },
+        param_groups=[
+            {"name": "enc", "params": ["encoder.*"], "scheduler": None},
+            {"name": "head", "params": ["head.*"]},
+        ],
+        no_weight_decay=True,
+    )
+    with pytest.warns(UserWarning, match=r"\['enc'\] set their own scheduler"):
+        optimizer, _ = config.build(Net(), length)
+    names = [g["name"] for g in optimizer.param_groups]
+    assert names == ["enc", "enc_no_decay", "head", "head_no_decay"]
+    lrs = S.preview(config, length, model=Net())
+    t = np.arange(5)
+    linear = 0.01 * (1 - t / 4)
+    np.testing.assert_allclose(lrs[:, 0], 0.01)  # the group's own None wins over per_group's
+    np.testing.assert_allclose(lrs[:, 1], 0.01)  # and reaches its no-decay sibling
+    np.testing.assert_allclose(lrs[:, 2], linear, atol=1e-18)  # per_group's entry for head
+    np.testing.assert_allclose(lrs[:, 3], linear, atol=1e-18)  # ... and head_no_decay
+    np.testing.assert_allclose(build_stepped(config, Net(), length), lrs, atol=1e-18)
+
+
+def test_a_per_group_entry_drives_the_groups_no_decay_sibling() -> None:
+    # issue 18 item 3 (per_group): per_group.groups["<group>"] drives <group>_no_decay too
+    config = opt_config(
+        scheduler={"name": "per_group", "groups": {"enc": {"name": "linear"}}},
+        param_groups=[{"name": "enc", "params": ["encoder.*"]}],
+        no_weight_decay=True,
+    )
+    length = S.TrainingLength(steps_per_epoch=2, total_steps=4)
+    lrs = S.preview(config, length, model=Net())
+    linear = 0.01 * (1 - np.arange(5) / 4)
+    np.testing.assert_allclose(lrs[:, :2], np.stack([linear, linear], 1), atol=1e-18)
+    np.testing.assert_allclose(lrs[:, 2:], 0.01)  # default, default_no_decay: constant
+    # a listed name that matches no group is still an error at creation
+    typo = opt_config(scheduler={"name": "per_group", "groups": {"encc": {"name": "linear"}}})
+    with pytest.raises(ValueError, match=r"groups \['encc'\] match no param group"):
+        typo.build(Net(), length)
+
+
 def test_build_resume_is_exact_per_group() -> None:
     config = regnn_config(nn=COSINE, regression=STEP)
     full = run_plain_loop(config, LENGTH)

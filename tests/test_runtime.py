@@ -475,10 +475,94 @@ def test_a_schedule_that_overflows_within_the_horizon_is_an_error_at_creation() 
     cfg = S.ExponentialLRConfig(gamma=10.0, interval="step")
     with pytest.raises(
         ValueError,
-        match=r"exponential_lr: the lr of param group 'g0' would be inf at optimizer step \d+ of 1000",
+        match=r"exponential_lr: gamma=10\.0 compounds: the lr of param group 'g0' would be inf "
+        r"at optimizer step 309 of 1000; .* \(lower gamma, or shorten",
     ):
         cfg.create_scheduler(sgd(1.0), S.TrainingLength(steps_per_epoch=10, total_steps=1000))
     cfg.create_scheduler(sgd(1.0), S.TrainingLength(steps_per_epoch=10, total_steps=100))
+
+
+GROWING = [
+    ({"name": "exponential_lr", "gamma": 1.5, "interval": "step"}, "exponential_lr: gamma=1.5"),
+    (
+        {"name": "step_lr", "step_size": 1, "gamma": 100.0, "interval": "step"},
+        "step_lr: gamma=100.0",
+    ),
+    (
+        {"name": "cyclic_lr", "base_lr": 0.1, "max_lr": 1.0, "mode": "exp_range", "gamma": 1.5},
+        "cyclic_lr: gamma=1.5",
+    ),
+    (
+        {
+            "name": "exponential_decay",
+            "intervals": [
+                {"start": 0, "end": 2, "init_lr": 0.1, "decay_rate": 0.5, "decay_interval": 1},
+                {"start": 2, "end": 20_000, "init_lr": 0.1, "decay_rate": 1.5, "decay_interval": 1},
+            ],
+        },
+        r"exponential_decay: intervals\[1\]\.decay_rate=1.5",
+    ),
+    (
+        {"name": "timm_step", "decay_t": 1, "decay_rate": 1.5, "interval": "step"},
+        "timm_step: decay_rate=1.5",
+    ),
+    (
+        {
+            "name": "timm_multistep",
+            "decay_t": list(range(1, 21)),
+            "decay_rate": 1e17,
+            "interval": "step",
+        },
+        "timm_multistep: decay_rate=1e\\+17",
+    ),
+    (
+        {
+            "name": "sequential",
+            "phases": [
+                {"schedule": {"name": "constant"}, "duration": 3},
+                {"schedule": {"name": "exponential_lr", "gamma": 1.5, "interval": "step"}},
+            ],
+        },
+        r"sequential: phases\[1\]\.schedule\.gamma=1.5",
+    ),
+    (
+        {
+            "name": "per_group",
+            "groups": {"g0": {"name": "exponential_lr", "gamma": 1.5, "interval": "step"}},
+        },
+        "exponential_lr: gamma=1.5",
+    ),
+]
+
+
+@pytest.mark.parametrize(("data", "named"), GROWING, ids=lambda x: str(x)[:30])
+def test_an_overflow_names_the_field_that_compounds(data: dict, named: str) -> None:
+    # issue 18 item 6 (§8, §11.1): a creation-time error about a value names the field
+    cfg = S.lr_scheduler_registry.construct(data)
+    length = S.TrainingLength(steps_per_epoch=10, total_steps=20_000)
+    with pytest.raises(
+        ValueError, match=rf"^{named} compounds: the lr of param group 'g0' would be inf"
+    ):
+        cfg.create_scheduler(sgd(1.0), length)
+
+
+def test_an_overflowing_hyperparameter_names_its_schedule_field() -> None:
+    length = S.TrainingLength(steps_per_epoch=10, total_steps=20_000)
+    opt = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9},
+            "hyperparameters": {
+                "momentum": {
+                    "schedule": {"name": "exponential_lr", "gamma": 1.5, "interval": "step"}
+                }
+            },
+        }
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"^exponential_lr: gamma=1\.5 compounds: the momentum of param group 'default'",
+    ):
+        opt.build(torch.nn.Linear(2, 2), length)
 
 
 def test_a_duration_beyond_2_53_steps_is_an_error_naming_the_field() -> None:

@@ -132,6 +132,30 @@ def test_step_for_step_equal_to_timm(tag: str, kwargs: dict[str, Any], t_in_epoc
     np.testing.assert_allclose(S.preview(config, length, list(BASES)), got, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("t_in_epochs", [True, False])
+@pytest.mark.parametrize("tag", sorted(TIMM_CLASSES))
+def test_interval_alone_sets_t_in_epochs(tag: str, t_in_epochs: bool) -> None:
+    # issue 18 item 4 (§11.1): a value given alone sets the other; timm's curve follows
+    kwargs = CASES[tag][0]
+    interval = "epoch" if t_in_epochs else "step"
+    config = S.lr_scheduler_registry.construct({"name": tag, "interval": interval, **kwargs})
+    assert config.t_in_epochs is t_in_epochs
+    assert config.resolved_metadata()["interval"] == interval
+    both = S.lr_scheduler_registry.construct(
+        {"name": tag, "interval": interval, "t_in_epochs": t_in_epochs, **kwargs}
+    )
+    assert both == config
+    np.testing.assert_allclose(
+        nshsched_lrs(config), timm_lrs(tag, kwargs, t_in_epochs), rtol=1e-12, atol=1e-15
+    )
+    # assigning interval later moves t_in_epochs along, as long as t_in_epochs was not given
+    config.interval = "step" if t_in_epochs else "epoch"
+    assert config.t_in_epochs is not t_in_epochs
+    given = S.lr_scheduler_registry.construct({"name": tag, "t_in_epochs": t_in_epochs, **kwargs})
+    with pytest.raises(ValidationError, match="contradicts t_in_epochs"):
+        given.interval = "step" if t_in_epochs else "epoch"
+
+
 @pytest.mark.parametrize("tag", sorted(TIMM_CLASSES))
 def test_fields_are_timm_keywords_with_timm_defaults(tag: str) -> None:
     cls = S.lr_scheduler_registry.get(tag)
@@ -249,7 +273,7 @@ def test_other_refusals() -> None:
             {"name": "timm_poly", "t_initial": 2, "initialize": False}
         )
     with pytest.raises(ValidationError, match="interval='step' contradicts t_in_epochs=True"):
-        S.TimmCosineConfig(t_initial=5, interval="step")
+        S.TimmCosineConfig(t_initial=5, interval="step", t_in_epochs=True)
     with pytest.raises(ValidationError, match=r"lb must be < ub, got lb=3\.0, ub=3\.0"):
         S.TimmTanhConfig(t_initial=5, lb=3.0)
     with pytest.raises(ValidationError, match=r"decay_t must be sorted, got \[5, 3\]"):

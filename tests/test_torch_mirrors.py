@@ -19,6 +19,7 @@ import nshsched as S
 from _helpers.resume import assert_plain, resume
 from _helpers.stepping import group_optimizer, stepped_as_lightning
 from nshsched import functional as F
+from nshsched.groups.check import check_length
 
 BASES = (0.1, 0.03)
 
@@ -155,6 +156,67 @@ CASES: list[tuple[dict[str, Any], Callable[[Any], Any], tuple[type, dict[str, An
         ),
         ADAM,
         90,
+    ),
+    # torch's own phase choice at the edges (new in issue 18): a rise shorter than one step
+    # (pct_start * total_steps < 1) starts part-way down; pct_start 0 and 1
+    (
+        {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 3, "pct_start": 0.3},
+        lambda o: L.OneCycleLR(o, 1.0, total_steps=3, pct_start=0.3),
+        SGD_M,
+        3,
+    ),
+    (
+        {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 3, "three_phase": True},
+        lambda o: L.OneCycleLR(o, 1.0, total_steps=3, three_phase=True),
+        ADAM,
+        3,
+    ),
+    (
+        {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 7, "pct_start": 0.0},
+        lambda o: L.OneCycleLR(o, 1.0, total_steps=7, pct_start=0.0),
+        SGD_M,
+        7,
+    ),
+    (
+        {
+            "name": "one_cycle_lr",
+            "max_lr": 1.0,
+            "total_steps": 7,
+            "pct_start": 1.0,
+            "anneal_strategy": "linear",
+            "three_phase": True,
+        },
+        lambda o: L.OneCycleLR(
+            o, 1.0, total_steps=7, pct_start=1.0, anneal_strategy="linear", three_phase=True
+        ),
+        SGD_M,
+        7,
+    ),
+    # torch accepts any momentum >= 0 (its own tests use 1, 5 and 22; issue 18 item 2)
+    (
+        {
+            "name": "cyclic_lr",
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 1,
+            "base_momentum": 1.0,
+            "max_momentum": 5.0,
+        },
+        lambda o: L.CyclicLR(o, 0.01, 0.1, 1, base_momentum=1, max_momentum=5),
+        SGD_M,
+        20,
+    ),
+    (
+        {
+            "name": "one_cycle_lr",
+            "max_lr": 0.4,
+            "total_steps": 10,
+            "base_momentum": 1.0,
+            "max_momentum": 22.0,
+        },
+        lambda o: L.OneCycleLR(o, 0.4, total_steps=10, base_momentum=1, max_momentum=22),
+        SGD_M,
+        10,
     ),
     # total_steps defaults to the whole training (here 70 optimizer steps)
     (
@@ -388,12 +450,12 @@ def test_warm_restarts_bounds_and_periodicity(T_0, T_mult, eta_min, t):
 @given(
     max_lr=st.floats(1e-4, 10),
     total=st.integers(10, 400),
-    pct=st.floats(0.1, 0.9),
+    pct=st.floats(0.0, 1.0),
     three=st.booleans(),
     linear=st.booleans(),
 )
 def test_one_cycle_within_bounds(max_lr, total, pct, three, linear):
-    assume(pct * total > 1 and (not three or 2 * pct * total < total + 1))
+    assume(pct * total != 1)
     curve = F.one_cycle_lr_curve(
         max_lr,
         total,
@@ -523,9 +585,12 @@ def test_preview_equals_the_stepped_scheduler(data):
         ({"name": "cosine_annealing_lr", "T_max": 0}, "T_max"),
         ({"name": "cosine_annealing_warm_restarts", "T_0": 0}, "T_0"),
         ({"name": "cosine_annealing_warm_restarts", "T_0": 2, "T_mult": 0}, "T_mult"),
-        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": 1.0}, "pct_start"),
-        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": 0.0}, "pct_start"),
-        ({"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 3}, "longer than 0 steps"),
+        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": 1.5}, "pct_start"),
+        ({"name": "one_cycle_lr", "max_lr": 1.0, "pct_start": -0.1}, "pct_start"),
+        (
+            {"name": "one_cycle_lr", "max_lr": 1.0, "total_steps": 10, "pct_start": 0.1},
+            r"phase 1 runs from step 0 to step 0, no length .*torch divides by zero",
+        ),
         ({"name": "linear_lr", "start_factor": 0.0}, "start_factor"),
         ({"name": "constant_lr", "factor": 1.5}, "factor"),
         ({"name": "exponential_lr"}, "gamma"),
@@ -556,9 +621,47 @@ def test_durations_resolving_to_nothing_are_errors():
     ms = S.MultiStepLRConfig(milestones=[{"kind": "steps", "value": 20}, 2])
     with pytest.raises(ValueError, match=r"are \[2, 2\] scheduler steps"):
         ms.create_scheduler(make_optimizer(), length)
-    oc = S.OneCycleLRConfig(max_lr=1.0, total_steps={"kind": "steps", "value": 2})
-    with pytest.raises(ValueError, match="longer than 0 steps"):
+    oc = S.OneCycleLRConfig(max_lr=1.0, pct_start=0.5, total_steps={"kind": "steps", "value": 2})
+    with pytest.raises(ValueError, match="no length"):
         oc.create_scheduler(make_optimizer(), length)
+
+
+@pytest.mark.parametrize("field", ["base_momentum", "max_momentum"])
+@pytest.mark.parametrize("tag", ["one_cycle_lr", "cyclic_lr"])
+def test_momentum_of_one_or_more_into_betas_is_refused_at_creation(tag, field):
+    # issue 18 item 2: any finite momentum >= 0 validates (as torch); only an optimizer whose
+    # step it would break (betas[0] >= 1: Adam divides by 1 - beta1 ** step) refuses it
+    data = {"name": tag, "max_lr": 1.0, field: 1.0}
+    if tag == "cyclic_lr":
+        data["base_lr"] = 0.1
+    cfg = S.lr_scheduler_registry.construct(data)
+    length = S.TrainingLength(steps_per_epoch=10, total_steps=100)
+    cfg.create_scheduler(make_optimizer(torch.optim.SGD, momentum=0.9), length)
+    with pytest.raises(
+        ValueError,
+        match=rf"{tag}: {field}=1\.0 would be written into betas\[0\] of Adam, which must be "
+        r"in \[0, 1\)",
+    ):
+        cfg.create_scheduler(make_optimizer(torch.optim.Adam), length)
+    # inside a sequential phase, and as a group's own schedule beside a global one
+    seq = S.SequentialSchedulerConfig(
+        phases=[{"schedule": {"name": "constant"}, "duration": 2}, {"schedule": data}]
+    )
+    with pytest.raises(ValueError, match=rf"{tag}: {field}=1\.0 would be written into betas"):
+        seq.create_scheduler(make_optimizer(torch.optim.AdamW), length)
+    opt = S.OptimizationConfig.model_validate(
+        {
+            "optimizer": {"name": "nadam", "lr": 0.1},
+            "param_groups": [{"name": "head", "params": ["1.*"], "scheduler": data}],
+        }
+    )
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Linear(2, 1))
+    with pytest.raises(ValueError, match=rf"{field}=1\.0 .* param group 'head' of NAdam"):
+        opt.build(model, length)
+    with pytest.raises(ValueError, match=rf"{field}=1\.0 .* param group 'head' of nadam"):
+        check_length(opt, length)  # nshsched validate --total-steps: without torch objects
+    with pytest.raises(ValidationError, match=field):
+        S.lr_scheduler_registry.construct({**data, field: -0.5})
 
 
 @pytest.mark.parametrize("tag", ["one_cycle_lr", "cyclic_lr"])

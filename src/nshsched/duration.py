@@ -62,13 +62,21 @@ class TrainingLength(Config):
         return self.total_steps / self.steps_per_epoch
 
     @classmethod
-    def from_trainer(cls, trainer: Any) -> TrainingLength:
+    def from_trainer(cls, trainer: Any, *, optimizers: int | None = None) -> TrainingLength:
         """The optimizer steps a Lightning ``Trainer`` will take, per epoch and in total.
 
         See :func:`training_steps` for the rules (this module is the only one that reads
         Lightning's trainer; it imports ``lightning`` only for type checking).
+
+        Args:
+            trainer: The trainer.
+            optimizers: Under manual optimization, how many optimizers step once per batch
+                (Lightning's ``max_steps`` counts their steps together). Default: the
+                trainer's optimizers once it has them; inside ``configure_optimizers``,
+                where it does not yet, one — pass the number there
+                (:meth:`~nshsched.OptimizersConfig.configure_optimizers` does).
         """
-        steps_per_epoch, total_steps = training_steps(trainer)
+        steps_per_epoch, total_steps = training_steps(trainer, optimizers=optimizers)
         return cls(steps_per_epoch=steps_per_epoch, total_steps=total_steps)
 
 
@@ -157,7 +165,7 @@ def num_training_batches(trainer: Trainer) -> int | float:
     return trainer.num_training_batches
 
 
-def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
+def training_steps(trainer: Trainer, *, optimizers: int | None = None) -> tuple[int, int]:
     """``(steps_per_epoch, total_steps)``: the optimizer steps a Lightning ``Trainer`` will
     take, per epoch and in total.
 
@@ -174,7 +182,9 @@ def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
     - under manual optimization (``automatic_optimization = False``) a step is a training
       batch (each optimizer steps once per batch; Lightning does not accumulate), and
       Lightning's ``max_steps`` counts the steps of all ``optimizers`` together, so it
-      allows ``ceil(max_steps / optimizers)`` batches;
+      allows ``ceil(max_steps / optimizers)`` batches (3 optimizers and ``max_steps=12``:
+      4 batches). ``optimizers`` defaults to the trainer's (``len(trainer.optimizers)``,
+      known once ``configure_optimizers`` has returned), else 1;
     - an epoch of unknown length (an iterable dataset) with ``max_steps`` set counts as the
       whole run (a warning says so: ``interval: epoch`` schedules then never advance).
 
@@ -215,6 +225,8 @@ def training_steps(trainer: Trainer, *, optimizers: int = 1) -> tuple[int, int]:
     module = getattr(trainer, "lightning_module", None)
     if module is not None and not getattr(module, "automatic_optimization", True):
         accumulate = 1
+        if optimizers is None:
+            optimizers = len(getattr(trainer, "optimizers", None) or ()) or 1
         if max_steps != -1:
             max_steps = math.ceil(max_steps / optimizers)
     if batches == _INF:

@@ -121,7 +121,9 @@ def _sequential(cfg, length: Length, n: int) -> Curve:
     begin = 0
     for phase in cfg.phases:
         d = length.total - begin if phase.duration is None else opt_steps(phase.duration, length)
-        phases.append((begin, d, compile_schedule(phase.schedule, Length(length.spe, d))))
+        # a phase of 0 steps still sees a training of one step (a length is positive, §3)
+        inner = Length(length.spe, max(1, d))
+        phases.append((begin, d, compile_schedule(phase.schedule, inner)))
         begin += d
 
     def pick(u: int) -> tuple[OptCurve, int]:

@@ -9,7 +9,10 @@ Readings chosen where the contract leaves room (each is a comment where it is us
   ``frequency`` intervals: ``n`` optimizer steps each). Given as a duration it is converted to
   optimizer steps, then to scheduler steps: ``round(steps / n)``, halves up.
 - "The whole training" (HF ``total: None``, ``one_cycle_lr`` ``total_steps: None``) is the
-  duration ``fraction 1.0`` converted the same way.
+  duration ``fraction 1.0`` converted the same way, and at least one scheduler step.
+- A training length is at least one optimizer step (§3: ``TrainingLength`` is positive): a
+  schedule whose joined warmup uses up its whole training, or a sequential phase of 0 steps,
+  runs on a training of one step.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ class Length:
     total: int
 
     def shortened(self, by: int) -> Length:
-        return Length(self.spe, self.total - by)
+        # Reading: a training length is at least one step (§3: a TrainingLength is
+        # positive), so a schedule whose warmup uses up its whole training runs on one step.
+        return Length(self.spe, max(1, self.total - by))
 
 
 def half_up(x: float) -> int:
@@ -80,5 +85,5 @@ def sched_float(value: Any, length: Length, n: int) -> float:
 
 
 def whole(length: Length, n: int) -> int:
-    """The whole training in scheduler steps: ``fraction 1.0`` converted."""
-    return half_up(length.total / n)
+    """The whole training in scheduler steps: ``fraction 1.0`` converted (at least 1)."""
+    return max(1, half_up(length.total / n))

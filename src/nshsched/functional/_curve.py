@@ -19,7 +19,7 @@ class LRCurve:
     r"""A param-group value as a closed form of the step.
 
     .. math::
-        v(t) = b\, s(t) + o(t) + k\, r(t)
+        v(t) = b\, s(t) + f\, o(t) + k\, r(t)
 
     where :math:`b` is the group's base value (its base LR), :math:`s` is ``scale`` (the
     multiplier), :math:`o` is ``offset`` (an absolute value that is the same for every group,
@@ -27,7 +27,10 @@ class LRCurve:
     the optimizer's default LR (the RL reference's interval LRs, Hugging Face's ``lr_end``),
     which a group receives scaled by :math:`k` = its base / the default (so group ratios hold)
     when the schedule is global, and as is (:math:`k = 1`) when it is the group's own.
-    ``None`` components are 0.
+    :math:`f` (``factor``, 1 by default) scales the absolute parts of a group whose LR is a
+    fixed fraction of its configured group's (layer-wise LR decay: its base :math:`b`
+    already includes it, and :math:`k = f` for a group's own schedule). ``None`` components
+    are 0.
 
     ``momentum``, when given, is the momentum (or Adam's ``beta1``) as a curve of its own
     over the group's configured momentum: ``one_cycle_lr``/``cyclic_lr`` cycle it
@@ -62,12 +65,12 @@ class LRCurve:
         """Whether the value is ``base * scale`` alone (no absolute part, no momentum)."""
         return self.offset is None and self.ref_offset is None and self.momentum is None
 
-    def lr(self, t: Step, base: Any, ratio: float = 1.0) -> Any:
+    def lr(self, t: Step, base: Any, ratio: float = 1.0, factor: float = 1.0) -> Any:
         """The value at step ``t`` for a group whose base value is ``base`` (``ratio``: the
-        factor applied to ``ref_offset``)."""
+        factor applied to ``ref_offset``; ``factor``: the one applied to ``offset``)."""
         value = base * self.scale(t)
         if self.offset is not None:
-            value = value + self.offset(t)
+            value = value + (self.offset(t) if factor == 1.0 else factor * self.offset(t))
         if self.ref_offset is not None:
             value = value + ratio * self.ref_offset(t)
         return value

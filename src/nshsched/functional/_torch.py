@@ -264,6 +264,11 @@ def one_cycle_lr_curve(
     ``total_steps`` (below the final LR, negative with ``linear``) and raises after it.
     ``momentum = (base, max)`` cycles the momentum inversely.
 
+    Phases are chosen as torch chooses them: step ``t`` is in the first phase whose end is
+    at or after ``t`` (else the last), and moves from the previous phase's end to its own.
+    A phase that ends before step 0 (``pct_start * total_steps < 1``: a rise shorter than a
+    step) is never used, as in torch: the schedule starts part-way down the next one.
+
     Example:
         >>> from nshsched import functional as F
         >>> curve = F.one_cycle_lr_curve(1.0, 10, momentum=(0.85, 0.95))
@@ -271,9 +276,12 @@ def one_cycle_lr_curve(
         [0.04, 0.52, 1.0, 0.9505, 0.8117, 0.6113, 0.3887, 0.1883, 0.0495, 0.0, 0.0]
         >>> [round(curve.momentum.lr(t, 0.9), 3) for t in range(11)]
         [0.95, 0.9, 0.85, 0.855, 0.869, 0.889, 0.911, 0.931, 0.945, 0.95, 0.95]
+        >>> [round(F.one_cycle_lr_curve(1.0, 3, pct_start=0.3).lr(t, 0.0), 4) for t in range(3)]
+        [0.9944, 0.4626, 0.0]
 
     Raises:
-        ValueError: A phase would be empty (``pct_start * total_steps`` too small or too large).
+        ValueError: A phase that some step ``0 .. total_steps - 1`` falls in has no length
+            (``pct_start * total_steps == 1``: torch divides by zero at step 0).
     """
     initial = max_lr / div_factor
     final = initial / final_div_factor
@@ -285,11 +293,14 @@ def one_cycle_lr_curve(
         ends = [end1, total_steps - 1]
         lrs = [(initial, max_lr), (max_lr, final)]
     starts = [0.0, *ends[:-1]]
-    if any(e <= s for s, e in zip(starts, ends)):
-        raise ValueError(
-            f"one_cycle_lr: phases ending at steps {ends} must each be longer than 0 steps "
-            f"({pct_start=}, {total_steps=}, {three_phase=}); raise total_steps or move pct_start"
-        )
+    used = _one_cycle_phases_used(ends, total_steps)
+    for i in used:
+        if ends[i] == starts[i]:
+            raise ValueError(
+                f"one_cycle_lr: phase {i + 1} runs from step {starts[i]:g} to step "
+                f"{ends[i]:g}, no length ({pct_start=}, {total_steps=}, {three_phase=}: "
+                "torch divides by zero there); change pct_start or total_steps"
+            )
     moms: list[tuple[float, float]] = []
     if momentum is not None:
         lo, hi = momentum
@@ -303,8 +314,13 @@ def one_cycle_lr_curve(
                 i = next((i for i, e in enumerate(ends) if t <= e), len(ends) - 1)
                 pct = (t - starts[i]) / (ends[i] - starts[i])
                 return _anneal(anneal_strategy, *values[i], pct)
-            out = _anneal(anneal_strategy, *values[-1], (t - starts[-1]) / (ends[-1] - starts[-1]))
-            for i in reversed(range(len(ends) - 1)):
+            # the phases no step uses are left out: they never come first, and some have
+            # no length to divide by
+            last = used[-1]
+            out = _anneal(
+                anneal_strategy, *values[last], (t - starts[last]) / (ends[last] - starts[last])
+            )
+            for i in reversed(used[:-1]):
                 pct = (t - starts[i]) / (ends[i] - starts[i])
                 out = o.where(t <= ends[i], _anneal(anneal_strategy, *values[i], pct), out)
             return out
@@ -313,6 +329,18 @@ def one_cycle_lr_curve(
 
     momentum_curve = LRCurve(constant(0.0), piecewise(moms)) if moms else None
     return LRCurve(constant(0.0), piecewise(lrs), momentum_curve)
+
+
+def _one_cycle_phases_used(ends: Sequence[float], total_steps: int) -> list[int]:
+    """The phases some step ``0 .. total_steps - 1`` falls in: step ``t`` is in the first
+    phase ``i`` with ``t <= ends[i]`` (the last phase if none), as torch picks them."""
+    used = []
+    for i, end in enumerate(ends):
+        lo = 0 if i == 0 else max(0, math.floor(max(ends[:i])) + 1)
+        hi = total_steps - 1 if i == len(ends) - 1 else min(total_steps - 1, math.floor(end))
+        if lo <= hi:
+            used.append(i)
+    return used
 
 
 def cyclic_lr_curve(

@@ -67,6 +67,7 @@ def check_length(
             length,
             hyperparameters=config.hyperparameters or None,
             defaults=config.optimizer_defaults(),
+            optimizer=str(getattr(config.optimizer, "name", type(config.optimizer).__name__)),
         )
         return plan is not None
     listed = getattr(config, "groups", None)

@@ -19,6 +19,7 @@ from typing_extensions import Self
 
 from ..config.base import Config
 from ..lr_scheduler.base import LRSchedulerConfig
+from ..lr_scheduler.composition import SequentialSchedulerConfig
 
 __all__ = ["REFUSED_SCHEDULES", "HyperparameterScheduleConfig", "check_key"]
 
@@ -52,10 +53,11 @@ def _refused(schedule: Any) -> str | None:
     tag = getattr(schedule, "name", None)
     if tag in REFUSED_SCHEDULES or getattr(schedule, "runtime_kind", None) != "closed_form":
         return str(tag or type(schedule).__name__)
-    for phase in getattr(schedule, "phases", None) or ():
-        found = _refused(phase.schedule)
-        if found:
-            return found
+    if isinstance(schedule, SequentialSchedulerConfig):  # (WSD's ``phases`` is a method)
+        for phase in schedule.phases:
+            found = _refused(phase.schedule)
+            if found:
+                return found
     return None
 
 

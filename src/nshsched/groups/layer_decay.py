@@ -24,7 +24,7 @@ from pydantic import Field, field_validator
 from ..config.base import Config
 from .naming import glob_match
 
-__all__ = ["DEFAULT_LAYERS", "LayerDecayConfig", "layer_parts"]
+__all__ = ["DEFAULT_LAYERS", "LayerDecayConfig", "layer_parts", "part_factors"]
 
 DEFAULT_LAYERS = r"(?:^|\.)(?:blocks|layers|layer|h)\.(\d+)\."
 """timm's ``blocks.<i>.``, Hugging Face's ``layers.<i>.``/``layer.<i>.`` (BERT's
@@ -35,9 +35,12 @@ class LayerDecayConfig(Config):
     """Layer-wise LR decay (``OptimizationConfig.layer_decay``).
 
     The factor multiplies whatever the parameter's group would get (``lr_scale``, a group
-    ``lr``, the global or the group's own schedule). Each param group is split into
-    ``<group>.layer<i>``, ``<group>.embeddings``, ``<group>.last`` and ``<group>`` (the rest),
-    and a schedule for ``<group>`` applies to all its parts.
+    ``lr``, the global or the group's own schedule, absolute values included: torch's
+    ``eta_min``, ``step_decay``'s LRs, ...). Each param group is split into
+    ``<group>.layer<i>``, ``<group>.embeddings``, ``<group>.last`` and ``<group>`` (the rest;
+    the ``_no_decay`` sibling likewise), and a schedule for ``<group>`` — its
+    ``ParamGroupConfig.scheduler`` or ``per_group.groups["<group>"]`` — applies to all its
+    parts.
 
     Example:
         >>> import nshsched as S
@@ -123,4 +126,39 @@ def layer_parts(config: LayerDecayConfig, names: list[str]) -> dict[str, tuple[s
             out[name] = (".last", rate)
         else:
             out[name] = ("", 1.0)
+    return out
+
+
+_PART = re.compile(r"\.(?:layer(\d+)|(embeddings)|last)$")
+
+
+def part_factors(config: LayerDecayConfig, names: list[str], plain: set[str]) -> list[float]:
+    """The LR factor of each torch param group named in ``names`` (those
+    :func:`layer_parts` made: ``<group>.layer<i>``, ``.embeddings``, ``.last``), read back
+    from the names: ``L`` is the highest layer index among them + 1 (every layer has a
+    part). Names in ``plain`` (the configured groups, ``default`` and their ``_no_decay``
+    siblings) are a group's rest: factor 1.
+
+    Example:
+        >>> import nshsched as S
+        >>> from nshsched.groups.layer_decay import part_factors
+        >>> part_factors(S.LayerDecayConfig(rate=0.5),
+        ...              ["default.embeddings", "default.layer0", "default.layer1",
+        ...               "default.last", "default"], {"default"})
+        [0.125, 0.25, 0.5, 0.5, 1.0]
+    """
+    found = [None if name in plain else _PART.search(name) for name in names]
+    layers = [int(m.group(1)) for m in found if m is not None and m.group(1) is not None]
+    count = max(layers) + 1 if layers else 0
+    rate = config.rate
+    out = []
+    for m in found:
+        if m is None:
+            out.append(1.0)
+        elif m.group(1) is not None:
+            out.append(rate ** (count - int(m.group(1))))
+        elif m.group(2) is not None:
+            out.append(rate ** (count + 1))
+        else:
+            out.append(rate)
     return out

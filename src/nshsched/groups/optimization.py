@@ -238,11 +238,13 @@ class OptimizationConfig(Config):
     def group_scheduler(self, group_names: list[str]) -> LRSchedulerConfigBase | None:
         """The scheduler config driving param groups ``group_names`` (the torch groups' names).
 
-        Without group overrides it is the global scheduler. With overrides it is a
-        ``per_group`` config: ``default`` = the global scheduler, and each overriding group
-        (and its ``_no_decay`` sibling, and its layer-decay parts) with its own schedule
-        (``None``: constant). Setting both a global scheduler and overrides warns once; the
-        overrides win. See :func:`nshsched.groups.schedules.group_schedule`.
+        Without group overrides it is the global scheduler (a global ``per_group``'s
+        entries extended to the ``_no_decay`` siblings and layer-decay parts of the groups
+        they name). With overrides it is a ``per_group`` config: ``default`` = the global
+        scheduler (or the global ``per_group``'s default, its entries kept), and each
+        overriding group (and its ``_no_decay`` sibling, and its layer-decay parts) with its
+        own schedule (``None``: constant). Setting both a global scheduler and overrides
+        warns once; the overrides win. See :func:`nshsched.groups.schedules.group_schedule`.
         """
         config, overriding = group_schedule(
             self.scheduler, self.param_groups, group_names, layered=self.layer_decay is not None
@@ -268,6 +270,18 @@ class OptimizationConfig(Config):
 
             return ConstantSchedulerConfig()
         return config
+
+    def layer_factors(self, group_names: list[str]) -> list[float] | None:
+        """The layer-decay factor of each torch param group named in ``group_names`` (made by
+        :meth:`torch_param_groups`), ``None`` without :attr:`layer_decay`: what the schedule
+        multiplies every LR of the group by, absolute ones included (§9)."""
+        if self.layer_decay is None:
+            return None
+        from .layer_decay import part_factors
+
+        plain = {g.name for g in self.param_groups} | {DEFAULT_GROUP}
+        plain |= {name + NO_DECAY_SUFFIX for name in plain}
+        return part_factors(self.layer_decay, group_names, plain)
 
     def base_lrs(self, module: torch.nn.Module) -> dict[str, float]:
         """Each param group's base LR by name (as :func:`nshsched.preview` takes them)."""
@@ -328,11 +342,17 @@ class OptimizationConfig(Config):
         from ..runtime.dicts import build_scheduler
 
         optimizer = self.create_optimizer(module, named=named)
-        schedule = self.lr_schedule([g["name"] for g in optimizer.param_groups])
+        names = [g["name"] for g in optimizer.param_groups]
+        schedule = self.lr_schedule(names)
         if schedule is None:
             return optimizer, None
         return optimizer, build_scheduler(
-            schedule, optimizer, length, per_step=True, hyperparameters=self.hyperparameters
+            schedule,
+            optimizer,
+            length,
+            per_step=True,
+            hyperparameters=self.hyperparameters,
+            factors=self.layer_factors(names),
         )
 
     def scheduler_dicts(
@@ -350,7 +370,8 @@ class OptimizationConfig(Config):
         from ..duration import resolve_length
         from ..runtime.dicts import scheduler_dicts
 
-        schedule = self.lr_schedule([g["name"] for g in optimizer.param_groups])
+        names = [g["name"] for g in optimizer.param_groups]
+        schedule = self.lr_schedule(names)
         if schedule is None:
             return []
         return scheduler_dicts(
@@ -359,6 +380,7 @@ class OptimizationConfig(Config):
             resolve_length(length),
             per_step=per_step,
             hyperparameters=self.hyperparameters,
+            factors=self.layer_factors(names),
         )
 
     def configure_optimizers(self, lightning_module: Any) -> Any:

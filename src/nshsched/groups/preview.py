@@ -185,7 +185,9 @@ def prepare_preview(
             groups = config.group_dicts()
             defaults = config.optimizer_defaults()
         _check_key(groups, key)
-        schedule = config.lr_schedule([g["name"] for g in groups])
+        names = [g["name"] for g in groups]
+        schedule = config.lr_schedule(names)
+        factors = config.layer_factors(names) if model is not None else None
         default_lr = _as_float(defaults.get("lr"))
     else:
         if key != "lr":
@@ -202,6 +204,7 @@ def prepare_preview(
         schedule = config
         default_lr = float(groups[0]["lr"])
         hyperparameters, defaults = {}, {}
+        factors = None
     columns = [g.get("name") for g in groups]
 
     def prepared(run: Callable[[Any], Any], stepped: bool = False) -> PreparedPreview:
@@ -218,6 +221,7 @@ def prepare_preview(
         checks=False,
         hyperparameters=hyperparameters if key != "lr" else None,
         defaults=defaults,
+        factors=factors,
     )
     if plan is None:
         if key != "lr":

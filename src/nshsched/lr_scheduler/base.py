@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
@@ -172,8 +171,10 @@ class LRSchedulerConfigBase(Config):
         return round_steps(count.to_steps(length) / self.steps_per_unit(length))
 
     def total_units(self, length: TrainingLength) -> int:
-        """The whole training in scheduler steps (a partial last one counts)."""
-        return max(1, math.ceil(length.total_steps / self.steps_per_unit(length)))
+        """The whole training in scheduler steps: what ``{kind: fraction, value: 1.0}``
+        resolves to (:meth:`to_units`: rounded to the nearest scheduler step, halves up),
+        at least 1 — a default "whole training" and a fraction of 1.0 are one schedule."""
+        return max(1, round_steps(length.total_steps / self.steps_per_unit(length)))
 
     def absolute_lr(self) -> float | None:
         """The first LR of a schedule whose learning rates are all absolute from step 0 on
@@ -181,6 +182,13 @@ class LRSchedulerConfigBase(Config):
         ``exponential_decay`` whose first interval starts at 0); ``None`` for a schedule
         that uses the base LR."""
         return None
+
+    def growth_fields(self) -> dict[str, float]:
+        """The fields whose values make this schedule grow step after step (a factor above
+        1, compounded), by path: what an error names when a value overflows within the
+        training (``{"gamma": 1.5}`` for ``exponential_lr``). Empty for schedules that do
+        not grow."""
+        return {}
 
     def uses_total(self) -> bool:
         """Whether the schedule depends on the training's total length other than through

@@ -187,6 +187,15 @@ class SequentialSchedulerConfig(ClosedFormLRSchedulerConfigBase):
         return out
 
     @override
+    def growth_fields(self) -> dict[str, float]:
+        """The phases' growth fields, under their paths."""
+        return {
+            f"phases[{i}].schedule.{field}": value
+            for i, phase in enumerate(self.phases)
+            for field, value in phase.schedule.growth_fields().items()
+        }
+
+    @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
         """The joined curve (of a single param group)."""
         return self.group_lr_curves(length, 1)[0]

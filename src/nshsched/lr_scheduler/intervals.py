@@ -238,3 +238,12 @@ class ExponentialDecayConfig(_IntervalScheduleBase):
                 )
             out.append(F.staircase_exponential(x.init_lr, x.decay_rate, k))
         return out
+
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """Each interval's ``decay_rate`` above 1 compounds."""
+        return {
+            f"intervals[{i}].decay_rate": x.decay_rate
+            for i, x in enumerate(self.intervals)
+            if x.decay_rate > 1
+        }

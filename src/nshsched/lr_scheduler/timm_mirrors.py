@@ -2,7 +2,8 @@
 
 Field names and defaults are timm 1.0's keywords. ``t_in_epochs`` sets the interval, as in
 timm: ``True`` (default) counts every ``t`` (``t_initial``, ``warmup_t``, ``decay_t``) in
-epochs, ``False`` in optimizer updates. Counts also accept a duration (converted to that
+epochs, ``False`` in optimizer updates; ``interval`` given alone sets ``t_in_epochs`` the same
+way (the two given together must agree). Counts also accept a duration (converted to that
 unit once, when the scheduler is created). ``lr_min`` and ``warmup_lr_init`` are absolute
 learning rates, the same for every param group, as in timm. Each config produces, step for
 step, the learning rates of the timm class it mirrors when timm is stepped the way its
@@ -66,7 +67,8 @@ class _TimmConfigBase(ClosedFormLRSchedulerConfigBase):
 
     t_in_epochs: bool = True
     """``True``: ``t`` counts epochs (interval ``epoch``); ``False``: optimizer updates
-    (interval ``step``)."""
+    (interval ``step``). Given alone, ``interval`` sets it (``interval: step`` means
+    ``t_in_epochs: false``); both given must agree."""
 
     warmup_t: Count = 0
     """Warmup length in ``t`` units (or a duration); 0: no warmup."""
@@ -86,11 +88,18 @@ class _TimmConfigBase(ClosedFormLRSchedulerConfigBase):
 
     @model_validator(mode="after")
     def _interval_matches_t_in_epochs(self) -> Self:
+        if self.interval is None:
+            return self
+        if "t_in_epochs" not in self.model_fields_set:
+            # ``interval`` given alone sets ``t_in_epochs`` (written past assignment
+            # validation: the value follows from a field already validated)
+            self.__dict__["t_in_epochs"] = self.interval == "epoch"
+            return self
         implied = "epoch" if self.t_in_epochs else "step"
-        if self.interval is not None and self.interval != implied:
+        if self.interval != implied:
             raise ValueError(
                 f"interval={self.interval!r} contradicts t_in_epochs={self.t_in_epochs} "
-                f"(which means interval {implied!r}): set t_in_epochs only"
+                f"(which means interval {implied!r}): give one of them"
             )
         return self
 
@@ -314,6 +323,11 @@ class TimmStepConfig(_TimmConfigBase):
     """``True`` (timm's default here): the decay counts from the end of the warmup."""
 
     @override
+    def growth_fields(self) -> dict[str, float]:
+        """``decay_rate`` above 1 compounds."""
+        return {"decay_rate": self.decay_rate} if self.decay_rate > 1 else {}
+
+    @override
     def lr_curve(self, length: TrainingLength) -> F.LRCurve:
         decay_t = self.decay_t
         if isinstance(decay_t, int | float):
@@ -355,6 +369,11 @@ class TimmMultiStepConfig(_TimmConfigBase):
 
     warmup_prefix: bool = True
     """``True`` (timm's default here): milestones count from the end of the warmup."""
+
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``decay_rate`` above 1 compounds."""
+        return {"decay_rate": self.decay_rate} if self.decay_rate > 1 else {}
 
     @model_validator(mode="after")
     def _sorted(self) -> Self:

@@ -120,14 +120,17 @@ class OneCycleLRConfig(_MomentumCyclingBase):
     group (as torch)."""
     total_steps: PositiveCount | None = None
     """Scheduler steps of the cycle (or a duration); ``None``: the whole training."""
-    pct_start: Annotated[float, Field(gt=0, lt=1)] = 0.3
-    """Fraction of the cycle spent increasing the LR, in (0, 1)."""
+    pct_start: Annotated[float, Field(ge=0, le=1)] = 0.3
+    """Fraction of the cycle spent increasing the LR, in [0, 1] (as torch). A rise shorter
+    than one step (``pct_start * total_steps < 1``) starts the cycle part-way down, as in
+    torch; ``pct_start * total_steps == 1`` is refused (torch divides by zero)."""
     anneal_strategy: Literal["cos", "linear"] = "cos"
     """How each phase moves between its ends."""
-    base_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.85
-    """Momentum at the LR peak."""
-    max_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.95
-    """Momentum at the start and the end of the cycle."""
+    base_momentum: Annotated[float, Field(ge=0)] = 0.85
+    """Momentum at the LR peak (any number >= 0, as torch; below 1 for an optimizer with
+    ``betas``, checked when the scheduler is created)."""
+    max_momentum: Annotated[float, Field(ge=0)] = 0.95
+    """Momentum at the start and the end of the cycle (>= 0; below 1 with ``betas``)."""
     div_factor: Annotated[float, Field(gt=0)] = 25.0
     """Initial LR = ``max_lr / div_factor``."""
     final_div_factor: Annotated[float, Field(gt=0)] = 1e4
@@ -222,10 +225,11 @@ class CyclicLRConfig(_MomentumCyclingBase):
     scale_mode: Literal["cycle", "iterations"] | None = None
     """What the amplitude policy is a function of; ``None``: the mode's own (the only
     accepted value otherwise)."""
-    base_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.8
-    """Momentum at the LR peak."""
-    max_momentum: Annotated[float, Field(ge=0, lt=1)] = 0.9
-    """Momentum at the cycle's start."""
+    base_momentum: Annotated[float, Field(ge=0)] = 0.8
+    """Momentum at the LR peak (any number >= 0, as torch; below 1 for an optimizer with
+    ``betas``, checked when the scheduler is created)."""
+    max_momentum: Annotated[float, Field(ge=0)] = 0.9
+    """Momentum at the cycle's start (>= 0; below 1 with ``betas``)."""
 
     @model_validator(mode="after")
     def _check_scale_mode(self) -> Self:
@@ -249,3 +253,8 @@ class CyclicLRConfig(_MomentumCyclingBase):
             gamma=self.gamma,
             momentum=self.momentum_range(),
         )
+
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``exp_range``'s ``gamma`` above 1 compounds."""
+        return {"gamma": self.gamma} if self.mode == "exp_range" and self.gamma > 1 else {}

@@ -93,6 +93,11 @@ class StepLRConfig(TorchMirrorConfigBase):
     def schedule(self, length: TrainingLength) -> F.Schedule:
         return F.step_lr(self.units("step_size", length), self.gamma)
 
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``gamma`` above 1 compounds."""
+        return {"gamma": self.gamma} if self.gamma > 1 else {}
+
 
 @lr_scheduler_registry.register
 class MultiStepLRConfig(TorchMirrorConfigBase):
@@ -134,6 +139,11 @@ class MultiStepLRConfig(TorchMirrorConfigBase):
             )
         return F.multi_step_lr(marks, self.gamma)
 
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``gamma`` above 1 compounds."""
+        return {"gamma": self.gamma} if self.gamma > 1 else {}
+
 
 @lr_scheduler_registry.register
 class ExponentialLRConfig(TorchMirrorConfigBase):
@@ -150,6 +160,11 @@ class ExponentialLRConfig(TorchMirrorConfigBase):
     @override
     def schedule(self, length: TrainingLength) -> F.Schedule:
         return F.exponential_lr(self.gamma)
+
+    @override
+    def growth_fields(self) -> dict[str, float]:
+        """``gamma`` above 1 compounds."""
+        return {"gamma": self.gamma} if self.gamma > 1 else {}
 
 
 @lr_scheduler_registry.register

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..duration import TrainingLength
@@ -27,8 +27,10 @@ def optimizer_plan(
     *,
     per_step: bool,
     hyperparameters: Mapping[str, Any] | None = None,
+    factors: Sequence[float] | None = None,
 ) -> Plan | None:
-    """:func:`~nshsched.runtime.plan.compile_plan` for a torch optimizer's groups."""
+    """:func:`~nshsched.runtime.plan.compile_plan` for a torch optimizer's groups
+    (``factors``: their layer-decay factors)."""
     default_lr = optimizer.defaults.get("lr")
     plan = compile_plan(
         config,
@@ -38,6 +40,8 @@ def optimizer_plan(
         per_step=per_step,
         hyperparameters=hyperparameters,
         defaults=optimizer.defaults,
+        optimizer=type(optimizer).__name__,
+        factors=factors,
     )
     if plan is None and hyperparameters:
         raise ValueError(
@@ -68,6 +72,7 @@ def _with_companion(
     optimizer: Optimizer,
     length: TrainingLength,
     hyperparameters: Mapping[str, Any] | None,
+    factors: Sequence[float] | None = None,
 ) -> PlateauScheduler:
     """The scheduler of ``plan``'s one plateau part, with the plan's scheduled targets (if
     any) as its closed-form companion, read at every optimizer step whatever its interval."""
@@ -77,7 +82,12 @@ def _with_companion(
     if any(t.curve is not None for t in plan.targets):
         if plan.unit != 1:
             plan = optimizer_plan(  # type: ignore[assignment]
-                config, optimizer, length, per_step=True, hyperparameters=hyperparameters
+                config,
+                optimizer,
+                length,
+                per_step=True,
+                hyperparameters=hyperparameters,
+                factors=factors,
             )
         companion = ClosedFormLRScheduler(optimizer, plan)
     return _plateau(plan.plateaus[0], optimizer, length, companion)
@@ -90,6 +100,7 @@ def build_scheduler(
     *,
     per_step: bool = False,
     hyperparameters: Mapping[str, Any] | None = None,
+    factors: Sequence[float] | None = None,
 ) -> Any:
     """The one torch scheduler of ``config`` for a plain loop (a ``per_group`` config with
     several plateau schedules needs several: see :func:`scheduler_dicts`).
@@ -98,12 +109,18 @@ def build_scheduler(
     ``per_step``, whatever its interval), a plateau one with its metric; a custom
     scheduler (a user's ``create_scheduler_impl``) is returned as it is, with its step
     ``frequency`` applied inside (an epoch ``frequency`` too: it is then stepped once per
-    epoch).
+    epoch). ``factors``: the groups' layer-decay factors (see
+    :func:`~nshsched.runtime.plan.compile_plan`).
     """
     from .scheduler import ClosedFormLRScheduler, EveryNScheduler
 
     plan = optimizer_plan(
-        config, optimizer, length, per_step=per_step, hyperparameters=hyperparameters
+        config,
+        optimizer,
+        length,
+        per_step=per_step,
+        hyperparameters=hyperparameters,
+        factors=factors,
     )
     if plan is None:  # a custom scheduler
         spec = _custom_dict(config, optimizer, length)
@@ -118,7 +135,7 @@ def build_scheduler(
             "with Lightning"
         )
     if plan.plateaus:
-        return _with_companion(config, plan, optimizer, length, hyperparameters)
+        return _with_companion(config, plan, optimizer, length, hyperparameters, factors)
     return ClosedFormLRScheduler(optimizer, plan)
 
 
@@ -129,10 +146,12 @@ def scheduler_dicts(
     *,
     per_step: bool = False,
     hyperparameters: Mapping[str, Any] | None = None,
+    factors: Sequence[float] | None = None,
 ) -> list[dict[str, Any]]:
     """Lightning's ``lr_scheduler`` dicts for ``config`` driving ``optimizer``: one, except
     for a ``per_group`` config with several plateau schedules (each is stepped with its own
-    metric).
+    metric). A ``per_group`` config that keeps every group constant gets one dict too (a
+    scheduler that holds the base LRs).
 
     A plateau schedule's dict carries the closed-form groups beside it (and scheduled
     hyperparameters) as its scheduler's companion, advanced at every optimizer step with its
@@ -145,15 +164,21 @@ def scheduler_dicts(
 
     md = config.resolved_metadata()
     plan = optimizer_plan(
-        config, optimizer, length, per_step=per_step, hyperparameters=hyperparameters
+        config,
+        optimizer,
+        length,
+        per_step=per_step,
+        hyperparameters=hyperparameters,
+        factors=factors,
     )
     if plan is None:
         return [_custom_dict(config, optimizer, length)]
     out: list[dict[str, Any]] = []
     if len(plan.plateaus) == 1:
-        plateau = _with_companion(config, plan, optimizer, length, hyperparameters)
+        plateau = _with_companion(config, plan, optimizer, length, hyperparameters, factors)
         return [_spec(plateau, plan.plateaus[0].config.resolved_metadata(), md)]
-    if any(t.curve is not None for t in plan.targets):
+    if any(t.curve is not None for t in plan.targets) or not plan.plateaus:
+        # (every group constant: a scheduler that holds them, so every config has its dict)
         spec: dict[str, Any] = {
             "scheduler": ClosedFormLRScheduler(optimizer, plan),
             "interval": plan.interval,

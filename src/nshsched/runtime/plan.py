@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeAlias
 from .. import functional as F
 from ..duration import TrainingLength
 from . import clock
-from .checks import check_finite, check_horizon, check_warmup, tag_of
+from .checks import check_cycled_momentum, check_finite, check_horizon, check_warmup, tag_of
 from .hyper import base_value, has_key, momentum_key
 from .resume import fingerprint
 
@@ -56,7 +56,11 @@ class Target:
     key: str
     curve: F.LRCurve | None
     ratio: float = 1.0
-    """The factor applied to the curve's ``ref_offset`` (the group's base / the default)."""
+    """The factor applied to the curve's ``ref_offset`` (the group's base / the default for
+    a global schedule; its layer-decay factor for a group's own)."""
+    factor: float = 1.0
+    """The factor applied to the curve's ``offset``: the group's layer-decay factor (the
+    absolute parts of a schedule are scaled like the rest of the group's LR)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,8 @@ def compile_plan(
     checks: bool = True,
     hyperparameters: Mapping[str, Any] | None = None,
     defaults: Mapping[str, Any] | None = None,
+    optimizer: str | None = None,
+    factors: Sequence[float] | None = None,
 ) -> Plan | None:
     """The plan of ``config`` for param groups ``groups``, or ``None`` for a custom
     scheduler (one that only implements ``create_scheduler_impl``).
@@ -131,21 +137,28 @@ def compile_plan(
         default_lr: The optimizer's default ``lr`` (for ``ref_offset`` ratios).
         length: The training length.
         per_step: Step the closed-form part after every optimizer step, whatever its
-            interval (plain loops).
+            interval (plain loops). Without it the plan is stepped at the LR schedule's
+            interval, or at every optimizer step when a scheduled hyperparameter changes
+            more often (an epoch LR beside a per-step weight decay).
         momentum: Add the targets of a cycled momentum (off for an LR-only preview).
         checks: Run the checks of a scheduler's creation: the horizon, and a joined warmup
             within the training (off for previews, which create no scheduler).
         hyperparameters: Scheduled param-group keys other than the LR (key ->
             ``HyperparameterScheduleConfig``): their targets join the plan.
         defaults: The optimizer's defaults (for ``start``/``end`` hyperparameters).
+        optimizer: The optimizer's name, for messages.
+        factors: Each group's layer-decay factor (default 1): it multiplies every value
+            of the group's LR, the absolute ones included (its base LR has it already).
 
     Raises:
         ValueError: A schedule gives a non-finite or negative LR within the horizon, a
-            ``per_group`` name matches no group, a cycled momentum has nowhere to go, a
+            ``per_group`` name matches no group, a cycled momentum has nowhere to go (or
+            would be written into ``betas[0]`` at 1 or more), a
             joined warmup is longer than the training, or ``horizon_check: error`` fails.
     """
     names = [g.get("name") for g in groups]
     n = len(groups)
+    factor = list(factors) if factors is not None else [1.0] * n
     # resolves (and bounds) every duration first, the hyperparameters' schedules included
     schedule, digest = fingerprint(config, length, hyperparameters)
     kind = _kind(config)
@@ -175,20 +188,23 @@ def compile_plan(
             own = child is not config.default
             curves = _closed_curves(child, length, len(indices), checks)
             for i, curve in zip(indices, curves):
-                plan.targets.append(
-                    Target(
-                        i, "lr", curve, 1.0 if own else _ratio(groups[i], default_lr, curve, child)
-                    )
-                )
+                ratio = factor[i] if own else _ratio(groups[i], default_lr, curve, child)
+                plan.targets.append(Target(i, "lr", curve, ratio, factor[i]))
         plan.targets.sort(key=lambda t: t.group)
     elif kind == "closed_form":
         interval = "step" if per_step else clock.interval(config, length)
+        unit = 1 if interval == "step" else _unit(config, length)
+        # one scheduler writes every target: it is stepped as often as the finest of them
+        # changes (a weight decay per optimizer step beside an LR per epoch: every step)
+        if interval == "epoch" and any(
+            _unit(hp.schedule, length) % unit for hp in (hyperparameters or {}).values()
+        ):
+            interval, unit = "step", 1
         frequency = config.resolved_metadata().get("frequency", 1)
-        unit = 1 if interval == "step" else length.steps_per_epoch * frequency
         plan = Plan(config, length, names, interval, unit, 1 if interval == "step" else frequency)
         curves = _closed_curves(config, length, n, checks)
         plan.targets = [
-            Target(i, "lr", curve, _ratio(groups[i], default_lr, curve, config))
+            Target(i, "lr", curve, _ratio(groups[i], default_lr, curve, config), factor[i])
             for i, curve in enumerate(curves)
         ]
     elif kind == "plateau":
@@ -201,12 +217,37 @@ def compile_plan(
     else:
         return None
     if momentum:
-        plan.targets += _momentum_targets(plan, groups)
+        plan.targets += _momentum_targets(plan, groups, optimizer)
     if hyperparameters:
         plan.targets += _hyper_targets(plan, hyperparameters, groups, defaults or {}, checks)
-    check_finite(plan.targets, groups, plan.length, tag_of(plan.config))
+    check_finite(
+        plan.targets, groups, plan.length, tag_of(plan.config), _source(plan, hyperparameters)
+    )
     plan.schedule, plan.fingerprint = schedule, digest
     return plan
+
+
+def _unit(config: Config, length: TrainingLength) -> int:
+    """Optimizer steps between two changes of a closed-form config's curve, as its
+    scheduler is stepped: 1 for ``interval: step`` (its ``frequency`` is applied when the
+    curve is read), ``frequency`` epochs for ``interval: epoch`` (a joined warmup makes it a
+    step-interval one)."""
+    if clock.interval(config, length) == "step":
+        return 1
+    return length.steps_per_epoch * int(config.resolved_metadata().get("frequency", 1))
+
+
+def _source(plan: Plan, hyperparameters: Mapping[str, Any] | None) -> Any:
+    """The config whose schedule makes a target's curve (for messages)."""
+
+    def source(target: Target) -> Config:
+        if target.key != "lr" and hyperparameters and target.key in hyperparameters:
+            return hyperparameters[target.key].schedule
+        if _kind(plan.config) == "per_group":
+            return plan.config.schedule_for(plan.names[target.group])
+        return plan.config
+
+    return source
 
 
 def _hyper_targets(
@@ -243,7 +284,9 @@ def _ratio(group: Mapping[str, Any], default_lr: float, curve: F.LRCurve, config
     return base_value(group, "lr") / default_lr
 
 
-def _momentum_targets(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> list[Target]:
+def _momentum_targets(
+    plan: Plan, groups: Sequence[Mapping[str, Any]], optimizer: str | None
+) -> list[Target]:
     out = []
     for target in plan.targets:
         curve = target.curve
@@ -257,6 +300,7 @@ def _momentum_targets(plan: Plan, groups: Sequence[Mapping[str, Any]]) -> list[T
                 f"group {group.get('name', target.group)!r} has neither `momentum` nor `betas`; "
                 "set cycle_momentum: false or use an optimizer with momentum"
             )
+        check_cycled_momentum(plan.config, curve.momentum, group, key, plan.length, optimizer)
         out.append(Target(target.group, key, curve.momentum))
     return out
 
@@ -288,5 +332,7 @@ def evaluate(plan: Plan, groups: Sequence[Mapping[str, Any]], steps: Any, key: s
                 scale = scales[id(curve.scale)] = np.broadcast_to(curve.scale(steps), steps.shape)
             np.multiply(scale, base, out=out[:, i])
         else:
-            out[:, i] = np.broadcast_to(curve.lr(steps, base, target.ratio), steps.shape)
+            out[:, i] = np.broadcast_to(
+                curve.lr(steps, base, target.ratio, target.factor), steps.shape
+            )
     return out

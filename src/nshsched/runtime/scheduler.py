@@ -35,15 +35,18 @@ _STATE_KEYS = frozenset(
 class _Writer:
     """Writes one ``(group, key)`` value: a float, a tensor filled in place, a tuple element."""
 
-    __slots__ = ("curve", "group", "index", "key", "ratio", "tensor")
+    __slots__ = ("curve", "factor", "group", "index", "key", "ratio", "tensor")
 
-    def __init__(self, group: dict[str, Any], key: str, curve: Any, ratio: float) -> None:
+    def __init__(
+        self, group: dict[str, Any], key: str, curve: Any, ratio: float, factor: float = 1.0
+    ) -> None:
         name, _, index = key.partition(".")
         self.group = group
         self.key = name
         self.index = int(index) if index else None
         self.curve = curve
         self.ratio = ratio
+        self.factor = factor
         current = group[name] if self.index is None else group[name][self.index]
         self.tensor = isinstance(current, Tensor)
 
@@ -148,7 +151,10 @@ class ClosedFormLRScheduler(LRScheduler):
         groups = self.optimizer.param_groups
         self._writer_groups = list(groups)
         self._writers = [
-            (_Writer(groups[t.group], t.key, t.curve, t.ratio), float(self.base_lrs[t.group]))
+            (
+                _Writer(groups[t.group], t.key, t.curve, t.ratio, t.factor),
+                float(self.base_lrs[t.group]),
+            )
             for t in self._lr_targets
         ] + [
             (_Writer(groups[t.group], t.key, t.curve, t.ratio), self.base_values[t.key][t.group])
@@ -256,7 +262,9 @@ class ClosedFormLRScheduler(LRScheduler):
         groups = self.optimizer.param_groups
         for writer, base in self._writers:
             curve = writer.curve
-            writer.write(base if curve is None else float(curve.lr(t, base, writer.ratio)))
+            writer.write(
+                base if curve is None else float(curve.lr(t, base, writer.ratio, writer.factor))
+            )
         self._last_lr = [g["lr"] for g in groups]
 
     @override
