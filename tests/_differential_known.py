@@ -19,8 +19,7 @@ from typing import Any
 
 # Every known difference, by key: the reason shown by the strict xfail of the generated cases
 # it covers (test_differential.py holds one minimal case per key). Validation and creation
-# refusals need no predicate: the
-# generated tests reject what the library refuses to build.
+# refusals need no predicate: the generated tests reject what the library refuses to build.
 REASONS: dict[str, str] = {}
 
 
