@@ -4,6 +4,7 @@ nshsched's shape, whole-field flags, jsonargparse's class forms, user-registered
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -181,6 +182,35 @@ def test_class_path_and_init_args_in_yaml(workdir: Path) -> None:
     )
     model = cli("--config", config).model
     assert model.optimization == S.OptimizationConfig(optimizer=ADAMW, scheduler=LINEAR3)
+
+
+# Config classes moved to other modules in the third release: a YAML, or the hyperparameters
+# of a LightningCLI checkpoint, written against the second release names the old path.
+MOVED = [
+    ("nshsched.lr_scheduler.hf.WarmupStableDecaySchedulerConfig", "scheduler", {"decay": 2}),
+    ("nshsched.lr_scheduler.timm_mirrors.TimmStepConfig", "scheduler", {"decay_t": 2}),
+    ("nshsched.lr_scheduler.timm_mirrors.TimmMultiStepConfig", "scheduler", {"decay_t": [2]}),
+    ("nshsched.optimizer.classic.LBFGSConfig", "optimizer", {"lr": 0.5}),
+    ("nshsched.optimizer.classic.MuonConfig", "optimizer", {"lr": 0.5}),
+]
+
+
+@pytest.mark.parametrize(("class_path", "field", "init_args"), MOVED)
+def test_class_path_of_the_second_release(
+    workdir: Path, class_path: str, field: str, init_args: dict[str, Any]
+) -> None:
+    optimization = {"optimizer": {"name": "sgd", "lr": 0.1}}
+    optimization[field] = {"class_path": class_path, "init_args": init_args}
+    config = workdir / "c.yaml"
+    config.write_text(json.dumps({"model": {"optimization": optimization}}))
+    model = cli("--config", str(config)).model
+    value = getattr(model.optimization, field)
+    module, name = class_path.rsplit(".", 1)
+    assert type(value) is getattr(importlib.import_module(module), name)
+    assert type(value) is getattr(S, name)  # one class, under its new module and the old
+    assert type(value).__module__ != module
+    fields = value.model_dump(exclude_defaults=True)
+    assert {k: v for k, v in fields.items() if k != "name"} == init_args
 
 
 def test_a_flag_overrides_a_field_of_the_yaml_config(workdir: Path) -> None:

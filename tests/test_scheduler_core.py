@@ -16,7 +16,8 @@ from _helpers.resume import resume, through_a_checkpoint
 from _helpers.stepping import group_optimizer, lrs_of, step_lrs
 from nshsched import functional as F
 from nshsched.runtime.plan import Plan, Target
-from nshsched.runtime.scheduler import ClosedFormLRScheduler, EveryNScheduler
+from nshsched.runtime.scheduler import ClosedFormLRScheduler
+from nshsched.runtime.stepping import EveryNScheduler
 
 # ---------------------------------------------------------------------- user configs
 

@@ -38,7 +38,6 @@ from .lr_scheduler.hf import CosineSchedulerConfig as CosineSchedulerConfig
 from .lr_scheduler.hf import CosineWithRestartsSchedulerConfig as CosineWithRestartsSchedulerConfig
 from .lr_scheduler.hf import InverseSqrtSchedulerConfig as InverseSqrtSchedulerConfig
 from .lr_scheduler.hf import LinearSchedulerConfig as LinearSchedulerConfig
-from .lr_scheduler.hf import WarmupStableDecaySchedulerConfig as WarmupStableDecaySchedulerConfig
 from .lr_scheduler.hf_absolute import (
     CosineWarmupWithMinLRSchedulerConfig as CosineWarmupWithMinLRSchedulerConfig,
 )
@@ -46,16 +45,19 @@ from .lr_scheduler.hf_absolute import (
     CosineWithMinLRSchedulerConfig as CosineWithMinLRSchedulerConfig,
 )
 from .lr_scheduler.hf_absolute import PolynomialSchedulerConfig as PolynomialSchedulerConfig
+from .lr_scheduler.hf_wsd import (
+    WarmupStableDecaySchedulerConfig as WarmupStableDecaySchedulerConfig,
+)
 from .lr_scheduler.intervals import ExponentialDecayConfig as ExponentialDecayConfig
 from .lr_scheduler.intervals import ExponentialDecayIntervalConfig as ExponentialDecayIntervalConfig
 from .lr_scheduler.intervals import StepDecayConfig as StepDecayConfig
 from .lr_scheduler.intervals import StepDecayIntervalConfig as StepDecayIntervalConfig
 from .lr_scheduler.plateau import ReduceLROnPlateauConfig as ReduceLROnPlateauConfig
 from .lr_scheduler.timm_mirrors import TimmCosineConfig as TimmCosineConfig
-from .lr_scheduler.timm_mirrors import TimmMultiStepConfig as TimmMultiStepConfig
 from .lr_scheduler.timm_mirrors import TimmPolyConfig as TimmPolyConfig
-from .lr_scheduler.timm_mirrors import TimmStepConfig as TimmStepConfig
 from .lr_scheduler.timm_mirrors import TimmTanhConfig as TimmTanhConfig
+from .lr_scheduler.timm_steps import TimmMultiStepConfig as TimmMultiStepConfig
+from .lr_scheduler.timm_steps import TimmStepConfig as TimmStepConfig
 from .lr_scheduler.torch_cyclic import CyclicLRConfig as CyclicLRConfig
 from .lr_scheduler.torch_cyclic import OneCycleLRConfig as OneCycleLRConfig
 from .lr_scheduler.torch_mirrors import ConstantLRConfig as ConstantLRConfig

@@ -4,9 +4,9 @@
   :func:`cosine`), the combinators (:func:`join`, :func:`shift`, :func:`every`) and
   :func:`warmup`, the one warmup every schedule (and the generic ``warmup`` field) uses.
 - ``_curve`` — :class:`LRCurve`: a group's value with absolute parts, joined and warmed up.
-- ``_torch``, ``_hf``, ``_timm``, ``_warmup_cosine``, ``_intervals`` — the curves of torch's,
-  Hugging Face's and timm's schedulers, nshtrainer's and ReGNN's warmup + cosine, and the
-  RL reference's interval LRs.
+- ``_torch`` and ``_cyclic``, ``_hf``, ``_timm``, ``_warmup_cosine``, ``_intervals`` — the
+  curves of torch's, Hugging Face's and timm's schedulers, nshtrainer's and ReGNN's warmup +
+  cosine, and the RL reference's interval LRs.
 
 No torch and no pydantic here; numpy only when a caller passes an array. Every function's
 docstring carries its formula and a runnable example.
@@ -29,6 +29,7 @@ from ._core import (
     warmup,
 )
 from ._curve import KEEP, LRCurve, join_curves, warmup_curve
+from ._cyclic import cyclic_lr_curve, one_cycle_lr_curve
 from ._hf import (
     RampType,
     hf_constant_with_warmup,
@@ -52,12 +53,10 @@ from ._torch import (
     constant_lr,
     cosine_annealing_lr,
     cosine_annealing_warm_restarts,
-    cyclic_lr_curve,
     eta_min_curve,
     exponential_lr,
     linear_lr,
     multi_step_lr,
-    one_cycle_lr_curve,
     polynomial_lr,
     step_lr,
 )

@@ -17,7 +17,6 @@ from typing_extensions import Self
 from ..config.base import Config
 from ..config.errors import field_error
 from ..duration import TrainingLength
-from ..loading.quote import quote
 from ..loading.warn import warn
 from ..lr_scheduler.base import (
     LRSchedulerConfig,
@@ -31,6 +30,7 @@ from .param_group import (
     DEFAULT_GROUP,
     NO_DECAY_SUFFIX,
     ParamGroupConfig,
+    check_groups,
     group_options,
     unused_lr_message,
 )
@@ -101,17 +101,7 @@ class OptimizationConfig(Config):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        names = [g.name for g in self.param_groups]
-        seen: set[str] = set()
-        for i, name in enumerate(names):
-            if name in seen:
-                raise field_error(
-                    ("param_groups", i, "name"),
-                    f"param group name {quote(name, 80)} is used by more than one group",
-                    name,
-                    "give each group its own name",
-                )
-            seen.add(name)
+        check_groups(self.param_groups, self.no_weight_decay, self.optimizer)
         for key in self.hyperparameters:
             try:
                 check_key(key)
@@ -124,22 +114,6 @@ class OptimizationConfig(Config):
                 f"module: {self.module[:200]!r} is an empty submodule path; give a dotted "
                 "path such as 'encoder' or 'model.actor', or leave module unset for the "
                 "whole model"
-            )
-        if self.no_weight_decay is not False:
-            generated = {n + NO_DECAY_SUFFIX for n in [*names, DEFAULT_GROUP]}
-            clash = sorted(generated & seen)
-            if clash:
-                raise ValueError(
-                    f"param group name(s) {clash} clash with the `<group>{NO_DECAY_SUFFIX}` groups "
-                    "that no_weight_decay=True creates; rename them"
-                )
-        decays = self.no_weight_decay is not False or any(
-            g.weight_decay is not None for g in self.param_groups
-        )
-        if decays and "weight_decay" not in type(self.optimizer).model_fields:
-            raise ValueError(
-                f"optimizer {self.optimizer.name!r} has no weight_decay, but "  # type: ignore[attr-defined]
-                f"no_weight_decay={self.no_weight_decay} or a group sets weight_decay"
             )
         self.optimizer.check_schedules(
             [("scheduler", self.scheduler)]

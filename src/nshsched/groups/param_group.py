@@ -13,12 +13,15 @@ from pydantic import BeforeValidator, Field, model_validator
 from typing_extensions import Self
 
 from ..config.base import Config
+from ..config.errors import field_error
+from ..loading.quote import quote
 from ..lr_scheduler.base import LRSchedulerConfig, LRSchedulerConfigBase
 
 __all__ = [
     "DEFAULT_GROUP",
     "NO_DECAY_SUFFIX",
     "ParamGroupConfig",
+    "check_groups",
     "group_options",
     "unused_lr_message",
 ]
@@ -140,3 +143,38 @@ def unused_lr_message(
         f"absolute learning rates from step 0 (first {first:g}); change the LRs in the "
         "schedule instead (a group's lr_scale still scales them)"
     )
+
+
+def check_groups(groups: Sequence[ParamGroupConfig], no_weight_decay: Any, optimizer: Any) -> None:
+    """The rules a list of groups follows (an ``OptimizationConfig``'s, under its
+    ``no_weight_decay`` and ``optimizer``): unique names, none clashing with a
+    ``<group>_no_decay`` sibling nshsched makes, and weight decay only for an optimizer that
+    has it.
+
+    Raises:
+        ValueError: naming the group (``param_groups.<i>.name``) or the options at odds.
+    """
+    names = [g.name for g in groups]
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            raise field_error(
+                ("param_groups", i, "name"),
+                f"param group name {quote(name, 80)} is used by more than one group",
+                name,
+                "give each group its own name",
+            )
+        seen.add(name)
+    if no_weight_decay is not False:
+        clash = sorted({n + NO_DECAY_SUFFIX for n in [*names, DEFAULT_GROUP]} & seen)
+        if clash:
+            raise ValueError(
+                f"param group name(s) {clash} clash with the `<group>{NO_DECAY_SUFFIX}` groups "
+                "that no_weight_decay=True creates; rename them"
+            )
+    decays = no_weight_decay is not False or any(g.weight_decay is not None for g in groups)
+    if decays and "weight_decay" not in type(optimizer).model_fields:
+        raise ValueError(
+            f"optimizer {optimizer.name!r} has no weight_decay, but "
+            f"no_weight_decay={no_weight_decay} or a group sets weight_decay"
+        )

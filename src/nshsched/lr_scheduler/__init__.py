@@ -4,9 +4,10 @@
   :class:`~nshsched.ClosedFormLRSchedulerConfigBase`, the registry and the field type.
 - :mod:`~nshsched.lr_scheduler.torch_mirrors`, :mod:`~nshsched.lr_scheduler.torch_cyclic` —
   one config per ``torch.optim.lr_scheduler`` class, step for step equal to it.
-- :mod:`~nshsched.lr_scheduler.hf`, :mod:`~nshsched.lr_scheduler.hf_absolute` — the schedules
-  of Hugging Face's ``get_scheduler``.
-- :mod:`~nshsched.lr_scheduler.timm_mirrors` — timm's schedulers.
+- :mod:`~nshsched.lr_scheduler.hf`, :mod:`~nshsched.lr_scheduler.hf_absolute`,
+  :mod:`~nshsched.lr_scheduler.hf_wsd` — the schedules of Hugging Face's ``get_scheduler``.
+- :mod:`~nshsched.lr_scheduler.timm_mirrors`, :mod:`~nshsched.lr_scheduler.timm_steps` — timm's
+  schedulers.
 - :mod:`~nshsched.lr_scheduler.warmup_cosine` — nshtrainer's, ReGNN's and DynVision's.
 - :mod:`~nshsched.lr_scheduler.intervals` — absolute LRs on step intervals (the RL reference).
 - :mod:`~nshsched.lr_scheduler.composition` — ``sequential`` and ``per_group``.
@@ -21,9 +22,11 @@ from . import (  # noqa: F401
     composition,
     hf,
     hf_absolute,
+    hf_wsd,
     intervals,
     plateau,
     timm_mirrors,
+    timm_steps,
     torch_cyclic,
     torch_mirrors,
     warmup_cosine,

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self
 
+from ..config.moved import moved_to
 from .base import TorchOptimizerConfigBase, optimizer_registry
 from .fields import (
     Capturable,
@@ -301,3 +302,10 @@ class RpropConfig(TorchOptimizerConfigBase):
     foreach: Foreach = None
     maximize: Maximize = False
     differentiable: Differentiable = False
+
+
+# Moved in the third release; the old path still imports them (class_path, _target_).
+__getattr__ = moved_to(
+    __name__,
+    {"LBFGSConfig": "nshsched.optimizer.structured", "MuonConfig": "nshsched.optimizer.structured"},
+)

@@ -112,7 +112,8 @@ def build_scheduler(
     epoch). ``factors``: the groups' layer-decay factors (see
     :func:`~nshsched.runtime.plan.compile_plan`).
     """
-    from .scheduler import ClosedFormLRScheduler, EveryNScheduler
+    from .scheduler import ClosedFormLRScheduler
+    from .stepping import EveryNScheduler
 
     plan = optimizer_plan(
         config,
@@ -215,7 +216,7 @@ def _spec(
 
 def _custom_dict(config: Config, optimizer: Optimizer, length: TrainingLength) -> dict[str, Any]:
     """A user's ``create_scheduler_impl`` scheduler, with a step frequency applied inside."""
-    from .scheduler import EveryNScheduler
+    from .stepping import EveryNScheduler
 
     md = config.resolved_metadata()
     impl = config.create_scheduler_impl(optimizer, length)

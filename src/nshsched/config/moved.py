@@ -1,0 +1,34 @@
+"""Classes that moved to another module of nshsched, still found under their old path.
+
+A config class is named by its module path in files nshsched does not write: a LightningCLI
+YAML (``class_path: nshsched.lr_scheduler.hf.WarmupStableDecaySchedulerConfig``), the
+hyperparameters a LightningCLI checkpoint records, a Hydra ``_target_``. When a class moves,
+its old module keeps answering for it, lazily (no import cycle), through :func:`moved_to`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["moved_to"]
+
+
+def moved_to(module: str, moved: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for module ``module`` answering each name of ``moved`` with
+    the attribute of that name of the module it maps to.
+
+    Example:
+        >>> import nshsched.lr_scheduler.hf as hf
+        >>> hf.WarmupStableDecaySchedulerConfig.__module__  # moved in the third release
+        'nshsched.lr_scheduler.hf_wsd'
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = moved.get(name)
+        if target is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(target), name)
+
+    return __getattr__
