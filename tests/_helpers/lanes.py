@@ -10,7 +10,7 @@ import pytest
 
 FLOOR_LANE = os.environ.get("NSHSCHED_TEST_LANE") == "floor"
 """The floor lane of CI (``.ci/run``): the oldest releases ``pyproject.toml`` allows, torch
-2.13.0 among them, beside which no torchvision loads (so timm is not installed there)."""
+2.13.0 among them, beside which no torchvision loads (so CI uninstalls timm there)."""
 
 
 def require_timm(module: str = "timm") -> ModuleType:
