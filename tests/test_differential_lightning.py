@@ -180,6 +180,20 @@ def compare(case: Case, rows: dict[int, dict[str, float]], ref: Any, optimizer: 
     return compared
 
 
+def buildable(case: Case) -> Any:
+    """The case's config, when the library builds it and no known difference covers it
+    (else the example is rejected: the other differential tests cover refusals)."""
+    if known_failures(case.data, (case.spe, case.total), "lightning"):
+        reject()
+    try:
+        config = case.config()
+        with quiet():
+            config.build(case.model(), case.length())
+    except (pydantic.ValidationError, ValueError):
+        reject()
+    return config
+
+
 @settings(PROFILE)
 @given(data=st.data())
 def test_fit_matches_reference(
@@ -196,14 +210,7 @@ def test_fit_matches_reference(
     total = spe * epochs if max_steps == -1 else max_steps
     case = replace(case, spe=spe, total=total, wrapper="none")
     note(f"{batches=} {limit=} {accumulate=} {epochs=} {max_steps=}\n{case}")
-    if known_failures(case.data, (case.spe, case.total), "lightning"):
-        reject()
-    try:
-        config = case.config()
-        with quiet():
-            config.build(case.model(), case.length())
-    except (pydantic.ValidationError, ValueError):
-        reject()
+    config = buildable(case)
     with quiet():
         ref = reference(config, case.model(), case.length())
     rows = fit(
@@ -235,14 +242,7 @@ def test_several_optimizers_fit_matches_reference(
     total = batches * epochs if max_steps == -1 else math.ceil(max_steps / 3)
     case = replace(case, spe=batches, total=total)
     note(f"batches={batches} epochs={epochs} max_steps={max_steps}\n{case}")
-    if known_failures(case.data, (case.spe, case.total), "lightning"):
-        reject()
-    try:
-        config = case.config()
-        with quiet():
-            config.build(case.model(), case.length())
-    except (pydantic.ValidationError, ValueError):
-        reject()
+    config = buildable(case)
     with quiet():
         refs = reference_many(config, case.model(), case.length())
     rows = fit(
