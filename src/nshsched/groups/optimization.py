@@ -320,13 +320,14 @@ class OptimizationConfig(Config):
         schedule = self.lr_schedule(names)
         if schedule is None:
             return optimizer, None
+        factors = self.layer_factors(names)  # all the groups say, before the runtime
         return optimizer, build_scheduler(
             schedule,
             optimizer,
             length,
             per_step=True,
             hyperparameters=self.hyperparameters,
-            factors=self.layer_factors(names),
+            factors=factors,
         )
 
     def scheduler_dicts(
@@ -348,13 +349,14 @@ class OptimizationConfig(Config):
         schedule = self.lr_schedule(names)
         if schedule is None:
             return []
+        factors = self.layer_factors(names)
         return scheduler_dicts(
             schedule,
             optimizer,
             resolve_length(length),
             per_step=per_step,
             hyperparameters=self.hyperparameters,
-            factors=self.layer_factors(names),
+            factors=factors,
         )
 
     def configure_optimizers(self, lightning_module: Any) -> Any:
