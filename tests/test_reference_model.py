@@ -6,7 +6,9 @@ the differential tests is then the library's, not the reference's.
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,8 +16,8 @@ import transformers
 
 import nshsched as S
 from _differential import close
+from _helpers.lanes import require_timm
 from _reference import reference_scheduler
-from test_timm import timm_scheduler  # timm.scheduler, loadable without torchvision
 
 BASES = [0.1, 0.03]
 LENGTH = S.TrainingLength(steps_per_epoch=1, total_steps=30)
@@ -197,9 +199,23 @@ def test_timm(tag: str, cls: str, fields: dict) -> None:
     cfg = S.lr_scheduler_registry.construct({"name": tag, **fields})
     want = reference_scheduler(cfg, LENGTH, BASES)
     opt = optimizer()
-    sched = getattr(timm_scheduler, cls)(opt, **fields)
+    sched = getattr(require_timm("timm.scheduler"), cls)(opt, **fields)
     got = []
     for epoch in range(LENGTH.total_steps):  # timm's loop: train an epoch, then step(epoch + 1)
         got.append([g["lr"] for g in opt.param_groups])
         sched.step(epoch + 1)
     assert_rows(want, got)
+
+
+def test_the_reference_imports_nothing_from_nshsched() -> None:
+    # written from API.md alone: sharing code with src/ would make its agreement worthless
+    folder = Path(__file__).parent / "_reference"
+    imported = set()
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                imported |= {(path.name, alias.name) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add((path.name, node.module))
+    assert len({name for name, _ in imported}) >= 5  # every module of the reference was read
+    assert not [(f, m) for f, m in imported if m.split(".")[0] == "nshsched"]
