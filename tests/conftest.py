@@ -1,9 +1,9 @@
 """Suite-wide pytest options.
 
-``--slow``: the differential tests against the reference model (tests/test_differential*.py)
-draw many more hypothesis examples, with a random seed (a nightly-style search; a failure
-prints the seed and a reproduction blob). Without it they run a small, derandomized set, the
-same on every run, so CI cannot flake.
+Every hypothesis test draws a derandomized set of examples, the same on every run, without
+deadlines, so CI cannot flake. ``--slow`` draws them with a random seed instead (a
+nightly-style search; a failure prints a reproduction blob), and the differential tests
+against the reference model (tests/test_differential*.py) draw many more.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+SUITE = "nshsched-suite"
 DIFFERENTIAL = "nshsched-differential"
 DIFFERENTIAL_LIGHTNING = "nshsched-differential-lightning"
 
@@ -33,6 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "print_blob": True,
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
     }
+    # every hypothesis test (a test's own @settings keeps these but what it sets)
+    settings.register_profile(SUITE, **common)
+    settings.load_profile(SUITE)
     settings.register_profile(DIFFERENTIAL, max_examples=60 if slow else 5, **common)
     # A real Lightning fit costs about a second: a sampled subset, never shrunk for long.
     settings.register_profile(

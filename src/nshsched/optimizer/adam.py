@@ -9,11 +9,14 @@ Every field is named like torch's keyword and has the newest torch's (2.14) defa
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from typing_extensions import Self
 
+from ..config.errors import field_error
 from .base import TorchOptimizerConfigBase, optimizer_registry
 from .fields import (
     AMSGrad,
@@ -204,6 +207,22 @@ class NAdamConfig(TorchOptimizerConfigBase):
     maximize: Maximize = False
     capturable: Capturable = False
     differentiable: Differentiable = False
+
+    @model_validator(mode="after")
+    def _first_momentum_below_one(self) -> Self:
+        # torch keeps prod(mu) as a float32 scalar and divides by 1 - prod(mu) at the first
+        # step: a mu_1 that rounds to 1 in float32 is a ZeroDivisionError inside torch
+        mu = self.betas[0] * (1 - 0.5 * 0.96**self.momentum_decay)
+        if struct.unpack("f", struct.pack("f", mu))[0] >= 1.0:
+            raise field_error(
+                ("betas", 0),
+                f"betas[0]={self.betas[0]!r} with momentum_decay={self.momentum_decay!r} makes "
+                f"the first momentum mu_1 = {mu!r}, which is 1 in float32 (torch divides by "
+                "1 - mu_1 at the first step)",
+                self.betas[0],
+                "lower betas[0] (below 1 - 6e-8) or momentum_decay",
+            )
+        return self
 
 
 @optimizer_registry.register

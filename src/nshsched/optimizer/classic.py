@@ -244,7 +244,9 @@ class RMSpropConfig(TorchOptimizerConfigBase):
     """Momentum factor :math:`\\mu`, in ``[0, 1]``."""
     centered: bool = False
     """Normalize by the estimated variance of the gradient instead of its second moment
-    (needs ``alpha >= 1e-6``)."""
+    (needs ``alpha >= 1e-6``). As in torch, the variance is a difference of two averages:
+    when the gradients repeat step after step (a zero ``lr``), it cancels below float32's
+    resolution and the step turns ``nan``."""
     capturable: Capturable = False
     foreach: Foreach = None
     maximize: Maximize = False
