@@ -129,13 +129,16 @@ def test_hugging_face(tag: str, fields: dict, kwargs: dict) -> None:
     cfg = S.lr_scheduler_registry.construct({"name": tag, "warmup": 5, **fields, **own})
     want = reference_scheduler(cfg, LENGTH, BASES)
     opt = optimizer()
-    sched = transformers.get_scheduler(
-        tag,
-        opt,
-        num_warmup_steps=5,
-        num_training_steps=LENGTH.total_steps,
-        scheduler_specific_kwargs=kwargs,
-    )
+    if tag == "inverse_sqrt":  # transformers 5.0's get_scheduler drops its timescale
+        sched = transformers.get_inverse_sqrt_schedule(opt, 5, **kwargs)
+    else:
+        sched = transformers.get_scheduler(
+            tag,
+            opt,
+            num_warmup_steps=5,
+            num_training_steps=LENGTH.total_steps,
+            scheduler_specific_kwargs=kwargs,
+        )
     got = []
     for _ in range(LENGTH.total_steps):  # within `total` the curves are HF's (after it: held)
         got.append([g["lr"] for g in opt.param_groups])
