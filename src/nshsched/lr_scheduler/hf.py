@@ -317,6 +317,4 @@ class InverseSqrtSchedulerConfig(HFScheduleBase):
 
 
 # Moved in the third release; the old path still imports them (class_path, _target_).
-__getattr__ = moved_to(
-    __name__, {"WarmupStableDecaySchedulerConfig": "nshsched.lr_scheduler.hf_wsd"}
-)
+__getattr__ = moved_to(__name__, {"WarmupStableDecaySchedulerConfig"})

@@ -294,10 +294,4 @@ class TimmPolyConfig(_TimmCycleConfigBase):
 
 
 # Moved in the third release; the old path still imports them (class_path, _target_).
-__getattr__ = moved_to(
-    __name__,
-    {
-        "TimmMultiStepConfig": "nshsched.lr_scheduler.timm_steps",
-        "TimmStepConfig": "nshsched.lr_scheduler.timm_steps",
-    },
-)
+__getattr__ = moved_to(__name__, {"TimmMultiStepConfig", "TimmStepConfig"})

@@ -307,7 +307,4 @@ class RpropConfig(TorchOptimizerConfigBase):
 
 
 # Moved in the third release; the old path still imports them (class_path, _target_).
-__getattr__ = moved_to(
-    __name__,
-    {"LBFGSConfig": "nshsched.optimizer.structured", "MuonConfig": "nshsched.optimizer.structured"},
-)
+__getattr__ = moved_to(__name__, {"LBFGSConfig", "MuonConfig"})
